@@ -1,0 +1,114 @@
+"""What every action shares: the reader's language, catalog texts, buttons, and safe record access."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from puente import i18n
+
+logger = logging.getLogger(__name__)
+
+Button = dict[str, str]
+
+
+def language(tracker: Tracker) -> str:
+    return i18n.supported(tracker.get_slot("language"))
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: str) -> Button:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+def reply_button(title: str, text: str) -> Button:
+    """A button that answers a form question as if the person had typed `text`."""
+    return {"title": title, "payload": text}
+
+
+def yes_no(lang: str) -> list[Button]:
+    return [button(i18n.t(lang, "common.yes"), "affirm"), button(i18n.t(lang, "common.no"), "deny")]
+
+
+def yes_or_no(tracker: Tracker) -> bool | None:
+    """A yes/no answer to a form question, read from the intent of the reply."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return {"affirm": True, "deny": False}.get(intent or "")
+
+
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+def channel_phone(tracker: Tracker) -> str | None:
+    """On WhatsApp the sender id is the phone number: never ask for it again."""
+    sender = tracker.sender_id or ""
+    return "+" + sender.split(":", 1)[1] if sender.startswith("whatsapp:") else None
+
+
+class Say:
+    """Utters catalog texts in the conversation's language."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        self.dispatcher = dispatcher
+        self.lang = language(tracker)
+
+    def t(self, key: str, **values: Any) -> str:
+        return i18n.t(self.lang, key, **values)
+
+    def __call__(self, key: str, buttons: list[Button] | None = None, **values: Any) -> None:
+        self.text(self.t(key, **values), buttons)
+
+    def text(self, text: str, buttons: list[Button] | None = None) -> None:
+        self.dispatcher.utter_message(text=text, buttons=buttons or [])
+
+    def iso(self, value: object) -> str:
+        return i18n.isolate(value, self.lang)
+
+
+class RecordsAction(Action):
+    """An action over the records. If the database fails, the transaction is rolled back whole
+    and the person is told, in their language, to try again or call the office."""
+
+    def name(self) -> str:  # pragma: no cover - each subclass names itself
+        raise NotImplementedError
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say = Say(dispatcher, tracker)
+        try:
+            return self.act(say, tracker, domain)
+        except SQLAlchemyError:
+            logger.exception("records unavailable in %s", self.name())
+            dispatcher.messages.clear()  # nothing half-said about a change that did not happen
+            say("errors.records_down")
+            return []
+
+    @abstractmethod
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]: ...
+
+
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def parse_int(text: str | None, lang: str) -> int | None:
+    """A whole number as people type it: "3", "٣", "somos 4", or a number word of the
+    conversation's language ("tres", "twa", "ثلاثة") when that is the whole answer."""
+    if not text:
+        return None
+    cleaned = text.translate(DIGITS).strip().lower().rstrip(".!?")
+    numbers = re.findall(r"\d+", cleaned)
+    if len(numbers) == 1 and len(numbers[0]) <= 3:
+        return int(numbers[0])
+    words = {str(k).lower(): int(v) for k, v in (i18n.lookup(lang, "common.numbers") or {}).items()}
+    return words.get(cleaned)

@@ -1,0 +1,70 @@
+"""When the bot is not sure: offer the two likeliest topics, then the menu and a person. Never guess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
+
+from actions.common import RecordsAction, Say, button
+from actions.handoff import office_contact
+from actions.menu import menu_buttons
+
+# Intents worth offering as a topic; courtesy intents are not topics.
+TOPICS = (
+    "ask_service_info",
+    "workshop_list",
+    "workshop_enrol",
+    "workshop_cancel",
+    "workshop_status",
+    "lease_guarantee_info",
+    "lease_guarantee_apply",
+    "lease_guarantee_status",
+    "request_human",
+    "forget_me",
+    "help",
+    "choose_language",
+)
+
+
+def likeliest(tracker: Tracker, n: int = 2) -> list[str]:
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return [r["name"] for r in ranking if r.get("name") in TOPICS][:n]
+
+
+class ActionAskAffirmation(RecordsAction):
+    """Rasa's two-stage fallback, first stage: "did you mean one of these?"."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        entities = {e["entity"]: str(e["value"]) for e in (tracker.latest_message or {}).get("entities", [])}
+        buttons = [button(say.t(f"topics.{intent}"), intent, **entities) for intent in likeliest(tracker)]
+        buttons.append(button(say.t("fallback.something_else"), "out_of_scope"))
+        say("fallback.did_you_mean", buttons=buttons)
+        return []
+
+
+class ActionAskRephrase(RecordsAction):
+    """Second stage, after "something else": ask for other words."""
+
+    def name(self) -> str:
+        return "action_default_ask_rephrase"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say("fallback.rephrase")
+        return []
+
+
+class ActionDefaultFallback(RecordsAction):
+    """Second failure in a row, or no rule fits: the menu and how to reach a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say("fallback.give_up", buttons=menu_buttons(say))
+        office_contact(say)
+        return []

@@ -1,0 +1,132 @@
+"""The municipal lease guarantee: what it is, applying (form), and the state of one's application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import RecordsAction, Say, button, parse_int, reply_button
+from actions.people import PeopleFormMixin, consent_refused, personal_slots, save_contact, with_people
+from actions.services import describe
+from records import lease, residents, services
+from records.db import unit_of_work
+
+FORM_SLOTS = ("household_size", "income_band", "privacy_consent", "resident_name", "resident_phone")
+MAX_HOUSEHOLD = 20
+
+
+class ActionLeaseInfo(RecordsAction):
+    def name(self) -> str:
+        return "action_lease_info"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        with unit_of_work() as session:
+            unit = services.find(session, "lease_guarantee")
+            if unit is not None:
+                say.text(describe(say, unit))
+        say("lease.offer_apply", buttons=[button(say.t("lease.apply_button"), "lease_guarantee_apply")])
+        return []
+
+
+class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):
+    def name(self) -> str:
+        return "validate_lease_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        people = personal_slots(tracker)
+        if consent_refused(tracker):
+            return []
+        return with_people(people, ["household_size", "income_band"])
+
+    def validate_household_size(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        say = Say(dispatcher, tracker)
+        size = parse_int(str(value), say.lang)
+        if size is None or not 1 <= size <= MAX_HOUSEHOLD:
+            say("lease.bad_household")
+            return {"household_size": None}
+        return {"household_size": size}
+
+    def validate_income_band(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        say = Say(dispatcher, tracker)
+        if value in lease.INCOME_BANDS:
+            return {"income_band": value}
+        number = parse_int(str(value), say.lang)
+        if number is not None and 1 <= number <= len(lease.INCOME_BANDS):
+            return {"income_band": lease.INCOME_BANDS[number - 1]}
+        say("lease.bad_income", n=len(lease.INCOME_BANDS))
+        return {"income_band": None}
+
+
+class ActionAskHouseholdSize(RecordsAction):
+    def name(self) -> str:
+        return "action_ask_household_size"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say("lease.ask_household", buttons=[reply_button(str(n), str(n)) for n in range(1, 7)])
+        return []
+
+
+class ActionAskIncomeBand(RecordsAction):
+    def name(self) -> str:
+        return "action_ask_income_band"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        bands = [say.t(f"lease.bands.{band}") for band in lease.INCOME_BANDS]
+        text = "\n".join([say.t("lease.ask_income")] + [f"{i}. {label}" for i, label in enumerate(bands, 1)])
+        say.text(text, [reply_button(label, str(i)) for i, label in enumerate(bands, 1)])
+        return []
+
+
+class ActionLeaseSubmit(RecordsAction):
+    def name(self) -> str:
+        return "action_lease_submit"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if consent_refused(tracker):
+            say("privacy.refused_lease")
+            return reset
+        with unit_of_work() as session:
+            resident = save_contact(session, tracker, say.lang)
+            application = lease.apply(
+                session, resident, int(tracker.get_slot("household_size")), tracker.get_slot("income_band")
+            )
+            unit = services.find(session, "lease_guarantee")
+            say("lease.submitted", reference=say.iso(application.reference))
+            if unit is not None:
+                say.text(describe(say, unit))
+        return reset
+
+
+class ActionLeaseStatus(RecordsAction):
+    def name(self) -> str:
+        return "action_lease_status"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        with unit_of_work() as session:
+            resident = residents.find(session, tracker.sender_id)
+            application = lease.latest(session, resident.id) if resident else None
+            if application is None:
+                say("lease.none_mine", buttons=[button(say.t("lease.apply_button"), "lease_guarantee_apply")])
+                return []
+            last = application.history[-1] if application.history else None
+            say(
+                "lease.status",
+                reference=say.iso(application.reference),
+                status=say.t(f"lease.statuses.{application.status.value}"),
+                date=say.iso((last.at if last else application.created_at).strftime("%d/%m/%Y")),
+            )
+            if last and last.note:
+                say.text(last.note)
+        return []

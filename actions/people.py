@@ -1,0 +1,166 @@
+"""The personal data that forms collect: consent, name and phone, each asked at most once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions.common import Say, channel_phone, yes_no, yes_or_no
+from puente import settings
+from records import residents
+from records.db import unit_of_work
+from records.models import Resident
+
+NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$", re.UNICODE)
+
+
+def personal_slots(tracker: Tracker) -> list[str]:
+    """What the form must still ask: consent first, then only what we do not already know."""
+    with unit_of_work() as session:
+        resident = residents.find(session, tracker.sender_id)
+        consented = resident is not None and resident.consent_at is not None
+        known_name = bool(resident and resident.name)
+        known_phone = bool(resident and resident.phone)
+    slots: list[str] = []
+    if not consented:
+        slots.append("privacy_consent")
+    if not known_name:
+        slots.append("resident_name")
+    if not known_phone and not channel_phone(tracker):
+        slots.append("resident_phone")
+    return slots
+
+
+def with_people(people: list[str], topic_slots: list[str]) -> list[str]:
+    """Consent before anything else; name and phone after the topic's own questions."""
+    consent = [s for s in people if s == "privacy_consent"]
+    return consent + topic_slots + [s for s in people if s != "privacy_consent"]
+
+
+def consent_refused(tracker: Tracker) -> bool:
+    return tracker.get_slot("privacy_consent") is False
+
+
+def validate_consent(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    say = Say(dispatcher, tracker)
+    value = yes_or_no(tracker)
+    if value is True:
+        with unit_of_work() as session:
+            residents.record_consent(session, tracker.sender_id, say.lang)
+        say("privacy.thanks")
+        return {"privacy_consent": True}
+    if value is False:
+        return {"privacy_consent": False}
+    say("privacy.yes_or_no")
+    return {"privacy_consent": None}
+
+
+def clean_name(value: Any) -> str | None:
+    name = " ".join(str(value or "").split())
+    if 2 <= len(name) <= 80 and NAME.match(name) and len(name.split()) <= 6:
+        return name
+    return None
+
+
+def clean_phone(value: Any) -> str | None:
+    """Chilean mobiles in any common form ("9 1234 5678", "+56912345678"), or an international number."""
+    raw = str(value or "").translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) == 9 and digits.startswith("9"):
+        return "+56" + digits
+    if len(digits) == 11 and digits.startswith("569"):
+        return "+" + digits
+    if len(digits) == 8:
+        return "+569" + digits
+    if raw.strip().startswith("+") and 10 <= len(digits) <= 15:
+        return "+" + digits
+    return None
+
+
+def validate_name(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    name = clean_name(value)
+    if name is None:
+        Say(dispatcher, tracker)("people.bad_name")
+    return {"resident_name": name}
+
+
+def validate_phone(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    phone = clean_phone(value)
+    if phone is None:
+        Say(dispatcher, tracker)("people.bad_phone")
+    return {"resident_phone": phone}
+
+
+def save_contact(session: Session, tracker: Tracker, lang: str) -> Resident:
+    """The consenting resident, with the name, phone and language the form collected."""
+    resident = residents.find(session, tracker.sender_id)
+    if resident is None:
+        raise LookupError("no consent recorded")
+    residents.update_contact(
+        session,
+        resident,
+        tracker.get_slot("resident_name"),
+        tracker.get_slot("resident_phone") or channel_phone(tracker),
+    )
+    resident.language = lang
+    return resident
+
+
+class PeopleFormMixin:
+    """validate_<slot> methods shared by every form that keeps personal data."""
+
+    def validate_privacy_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_consent(value, dispatcher, tracker)
+
+    def validate_resident_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_name(value, dispatcher, tracker)
+
+    def validate_resident_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_phone(value, dispatcher, tracker)
+
+
+class ActionAskPrivacyConsent(Action):
+    """What we keep, why, for how long and how to delete it, before keeping anything."""
+
+    def name(self) -> str:
+        return "action_ask_privacy_consent"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        say = Say(dispatcher, tracker)
+        purpose = "purpose_lease" if tracker.active_loop_name == "lease_form" else "purpose_enrol"
+        say(
+            "privacy.consent",
+            buttons=yes_no(say.lang),
+            purpose=say.t(f"privacy.{purpose}"),
+            months=settings.load().retention_months,
+        )
+        return []
+
+
+class ActionAskResidentName(Action):
+    def name(self) -> str:
+        return "action_ask_resident_name"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        Say(dispatcher, tracker)("people.ask_name")
+        return []
+
+
+class ActionAskResidentPhone(Action):
+    def name(self) -> str:
+        return "action_ask_resident_phone"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        Say(dispatcher, tracker)("people.ask_phone")
+        return []

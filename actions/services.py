@@ -1,0 +1,62 @@
+"""How to reach a public service: address, hours, phone, what to bring, from the records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+
+from actions.common import RecordsAction, Say, button, latest_entity
+from records import services
+from records.db import unit_of_work
+from records.models import Service
+from records.texts import localized
+
+# The topics offered when no service is named, in menu order.
+MENU = ("health", "school", "id_card", "visa", "social_registry", "employment", "legal_aid", "migrant_office")
+
+
+def describe(say: Say, service: Service) -> str:
+    text, fallback = localized(service.texts, say.lang)
+    assert text is not None
+    lines = [f"*{text.name}*"]
+    if text.description:
+        lines.append(text.description)
+    if service.address:
+        lines.append(say.t("services.address", address=say.iso(service.address)))
+    if text.hours:
+        lines.append(say.t("services.hours", hours=text.hours))
+    if service.phone:
+        lines.append(say.t("services.phone", phone=say.iso(service.phone)))
+    if text.requirements:
+        lines.append(say.t("services.bring"))
+        lines.extend(f"• {item}" for item in text.requirements)
+    if service.url:
+        lines.append(say.iso(service.url))
+    if fallback or text.machine_translated:
+        lines.append(say.t("common.machine_note"))
+    return "\n".join(lines)
+
+
+class ActionServiceInfo(RecordsAction):
+    def name(self) -> str:
+        return "action_service_info"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        wanted = latest_entity(tracker, "service")
+        with unit_of_work() as session:
+            found = services.find(session, wanted)
+            if found is None:
+                say(
+                    "services.which",
+                    buttons=[button(say.t(f"services.topics.{key}"), "ask_service_info", service=key) for key in MENU],
+                )
+                return []
+            same_category = session.scalars(
+                select(Service).where(Service.category == found.category).order_by(Service.id)
+            ).all()
+            for service in same_category[:3]:
+                say.text(describe(say, service))
+        return []

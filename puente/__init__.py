@@ -1,0 +1,1 @@
+"""Shared core of Puente: settings, languages and message catalogs."""

@@ -1,0 +1,101 @@
+"""Which language a message is in, tuned for short chat messages.
+
+Rules, in order (measured on the NLU test split by tests/nlu and benchmarks/nlu.py):
+1. Any character of a language's own script (Arabic) decides it.
+2. Romanised Arabic (Arabizi: "shu el wara2", "3ndi so2al") by its digits-as-letters and marker words.
+3. py3langid restricted to the Latin-script languages plus English and French (so that an English
+   or French message is recognised as neither Spanish nor Creole), trusted above a cut-off.
+4. One- or two-word messages ("ok", "si", "1", "mesi") never change the language: they only give a
+   weak guess, used when the conversation has no language yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from puente import i18n
+
+CONFIDENCE = 0.8
+SHORT = 2
+OTHERS = ("en", "fr")  # recognised so they are not mistaken for es/ht, never answered in
+SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")}
+WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
+ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
+
+
+@dataclass(frozen=True)
+class Guess:
+    language: str | None
+    strong: bool  # strong guesses may switch the conversation's language
+
+
+def _meta(language: str, key: str) -> list[str] | str | None:
+    return i18n.lookup(language, f"meta.{key}")
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    latin = [lang for lang in i18n.languages() if _meta(lang, "script") in (None, "latin")]
+    identifier.set_languages(sorted(set(latin) | set(OTHERS)))
+    return identifier
+
+
+def _markers(language: str, key: str = "markers") -> set[str]:
+    return {m.lower() for m in (_meta(language, key) or [])}
+
+
+def _romanised(words: list[str], text: str) -> str | None:
+    """A language written in Latin letters though its own script is another (Arabizi)."""
+    for lang in i18n.languages():
+        markers = _markers(lang, "latin_markers")
+        if not markers:
+            continue
+        hits = sum(w in markers for w in words)
+        digit_words = len(ARABIZI_DIGIT.findall(text))
+        if hits >= 2 or (digit_words >= 1 and hits >= 1) or digit_words >= 2 or (words and hits == len(words)):
+            return lang
+    return None
+
+
+def identify(text: str) -> Guess:
+    text = (text or "").strip()
+    for lang in i18n.languages():
+        script = _meta(lang, "script")
+        if isinstance(script, str) and script in SCRIPTS and SCRIPTS[script].search(text):
+            return Guess(lang, True)
+    lowered = text.lower()
+    words = WORD.findall(lowered)
+    if not words:
+        return Guess(None, False)
+    romanised = _romanised(words, lowered)
+    if romanised:
+        return Guess(romanised, len(words) > SHORT)
+    if len(words) <= SHORT:
+        for lang in i18n.languages():
+            if any(w in _markers(lang) for w in words):
+                return Guess(lang, False)
+        return Guess(None, False)
+    lang, probability = _identifier().classify(lowered)
+    if probability < CONFIDENCE:
+        return Guess(None, False)
+    return Guess(lang, True)
+
+
+def choose(text: str, current: str | None, hint: str | None = None) -> str:
+    """The language to answer in after this message."""
+    guess = identify(text)
+    supported = i18n.languages()
+    if guess.language in supported and (guess.strong or current is None):
+        return guess.language
+    if current in supported:
+        return current
+    if hint:
+        base = hint.split("-")[0].lower()
+        if base in supported:
+            return base
+    return i18n.DEFAULT

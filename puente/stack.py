@@ -1,0 +1,228 @@
+"""Starts and stops the processes of Puente: records set-up, training, action server, Rasa server.
+
+`python -m puente.stack run`      set up, then the local chat (or the gateway, once configured)
+`python -m puente.stack prepare`  records and model only (the test command uses it)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from puente import settings
+
+ROOT = settings.ROOT
+VENVS = ROOT / ".venvs"
+MODELS = ROOT / "models"
+LOGS = ROOT / "var" / "log"
+# Everything the model is trained from: a change to any of these means a new model.
+TRAINING_INPUTS = ("config.yml", "domain", "nlu", "stories", "rasa_plugins")
+
+
+def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONWARNINGS="ignore",
+    )
+    env.update(extra or {})
+    return env
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = ROOT / name
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
+        for file in files:
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def model_path() -> Path:
+    return MODELS / f"puente-{fingerprint()}.tar.gz"
+
+
+def train(force: bool = False) -> Path:
+    """Trains only when the data, domain, config or plugins changed since the last model."""
+    target = model_path()
+    if target.exists() and not force:
+        print(f"model: {target.name} is up to date")
+        return target
+    print(f"model: training {target.name} (a few minutes)...", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(VENVS / "rasa" / "bin" / "rasa"),
+            "train",
+            "--data",
+            "nlu",
+            "stories",
+            "--domain",
+            "domain",
+            "--config",
+            "config.yml",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        env=rasa_env(),
+        check=True,
+        stdout=subprocess.DEVNULL if not os.environ.get("VERBOSE") else None,
+    )
+    print(f"model: trained in {time.monotonic() - started:.0f} s", flush=True)
+    return target
+
+
+def prepare_records() -> None:
+    subprocess.run([sys.executable, "-m", "records", "setup"], cwd=ROOT, check=True, env=rasa_env())
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@dataclass
+class Stack:
+    """The action server and the Rasa server on loopback ports, started and stopped together."""
+
+    rasa_port: int = 5005
+    action_port: int = 5055
+    model: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def endpoints_file(self) -> Path:
+        path = ROOT / "var" / f"endpoints.{self.rasa_port}.yml"
+        template = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.replace("127.0.0.1:5055", f"127.0.0.1:{self.action_port}"), encoding="utf-8")
+        return path
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = open(LOGS / f"{name}.{self.rasa_port}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=rasa_env(self.env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        return process
+
+    def start(self) -> Stack:
+        model = self.model or model_path()
+        actions = self._spawn(
+            "actions",
+            [
+                str(VENVS / "app" / "bin" / "python"),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
+        )
+        self.start_rasa(model)
+        wait_http(f"http://127.0.0.1:{self.action_port}/health", 60, actions)
+        return self
+
+    def start_rasa(self, model: Path) -> None:
+        rasa = self._spawn(
+            "rasa",
+            [
+                str(VENVS / "rasa" / "bin" / "rasa"),
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(model),
+                "--endpoints",
+                str(self.endpoints_file()),
+                "--credentials",
+                "credentials.yml",
+            ],
+        )
+        wait_http(f"{self.rasa_url}/status", 180, rasa)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+
+def run() -> int:
+    prepare_records()
+    model = train()
+    conf = settings.load()
+    stack = Stack(rasa_port=conf.rasa_port, action_port=conf.action_port, model=model)
+    print("starting the action server and the Rasa server (about half a minute)...", flush=True)
+    try:
+        stack.start()
+        from bot import chat
+
+        return chat.main(stack.rasa_url)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("\nstopping...", flush=True)
+        stack.stop()
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "run"
+    if command == "prepare":
+        prepare_records()
+        train()
+        return 0
+    if command == "train":
+        train(force="--force" in argv)
+        return 0
+    if command == "run":
+        return run()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""The municipal records: SQLAlchemy 2 models, sessions, migrations and seed data."""

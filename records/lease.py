@@ -1,0 +1,75 @@
+"""Lease-guarantee applications: the municipality as guarantor (aval) of a migrant's lease."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from puente import i18n
+from records.codes import new_code
+from records.models import (
+    LeaseGuaranteeApplication,
+    LeaseStatus,
+    LeaseStatusChange,
+    OutboxMessage,
+    Resident,
+)
+
+INCOME_BANDS = ("under_500k", "500k_800k", "800k_1200k", "over_1200k")
+
+
+def apply(session: Session, resident: Resident, household_size: int, income_band: str) -> LeaseGuaranteeApplication:
+    """Files an application; one open application per resident (a second request returns it)."""
+    if income_band not in INCOME_BANDS:
+        raise ValueError(f"unknown income band {income_band!r}")
+    open_one = latest(session, resident.id)
+    if open_one is not None and open_one.status not in (LeaseStatus.approved, LeaseStatus.rejected):
+        return open_one
+    application = LeaseGuaranteeApplication(
+        reference=new_code("GA", 6),
+        resident_id=resident.id,
+        household_size=household_size,
+        income_band=income_band,
+        status=LeaseStatus.received,
+    )
+    application.history.append(LeaseStatusChange(status=LeaseStatus.received))
+    session.add(application)
+    session.flush()
+    return application
+
+
+def latest(session: Session, resident_id: int) -> LeaseGuaranteeApplication | None:
+    return session.scalars(
+        select(LeaseGuaranteeApplication)
+        .where(LeaseGuaranteeApplication.resident_id == resident_id)
+        .order_by(LeaseGuaranteeApplication.created_at.desc(), LeaseGuaranteeApplication.id.desc())
+        .limit(1)
+    ).first()
+
+
+def set_status(session: Session, reference: str, status: LeaseStatus, note: str = "") -> LeaseGuaranteeApplication:
+    """Staff change the status; the applicant is told in their language through the outbox."""
+    application = session.scalars(
+        select(LeaseGuaranteeApplication).where(LeaseGuaranteeApplication.reference == reference)
+    ).one()
+    application.status = status
+    application.history.append(LeaseStatusChange(status=status, note=note))
+    resident = session.get(Resident, application.resident_id)
+    assert resident is not None
+    lang = resident.language
+    session.add(
+        OutboxMessage(
+            resident_id=resident.id,
+            sender_id=resident.sender_id,
+            language=lang,
+            kind="lease_status",
+            text=i18n.t(
+                lang,
+                "lease.status_changed",
+                reference=i18n.isolate(application.reference, lang),
+                status=i18n.t(lang, f"lease.statuses.{status.value}"),
+            ),
+        )
+    )
+    session.flush()
+    return application

@@ -1,0 +1,198 @@
+"""SQLAlchemy 2 models of the municipal records.
+
+Texts that a migrant reads are stored per language in child tables, so a new language is
+new rows, not new columns. A text copied by machine translation is marked as such.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Service(Base):
+    """A public service or procedure a migrant may need (CESFAM, Registro Civil, OMIL...)."""
+
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    url: Mapped[str] = mapped_column(String(200), default="")
+    texts: Mapped[list[ServiceText]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ServiceText(Base):
+    __tablename__ = "service_texts"
+    __table_args__ = (UniqueConstraint("service_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[str] = mapped_column(String(200), default="")
+    requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Words people use for this service in this language (typos welcome): matched fuzzily.
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    machine_translated: Mapped[bool] = mapped_column(Boolean, default=False)
+    service: Mapped[Service] = relationship(back_populates="texts")
+
+
+class Workshop(Base):
+    """A kind of course or workshop the Migrants Office runs (Spanish course, SENCE training...)."""
+
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    texts: Mapped[list[WorkshopText]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", lazy="selectin"
+    )
+    sessions: Mapped[list[WorkshopSession]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopSession.starts_on"
+    )
+
+
+class WorkshopText(Base):
+    __tablename__ = "workshop_texts"
+    __table_args__ = (UniqueConstraint("workshop_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    machine_translated: Mapped[bool] = mapped_column(Boolean, default=False)
+    workshop: Mapped[Workshop] = relationship(back_populates="texts")
+
+
+class WorkshopSession(Base):
+    """One dated run of a workshop, with a place and a fixed number of seats."""
+
+    __tablename__ = "workshop_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    place: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int] = mapped_column(Integer)
+    workshop: Mapped[Workshop] = relationship(back_populates="sessions", lazy="joined", innerjoin=True)
+
+
+class Resident(Base):
+    """A migrant who let us keep data. Only what a flow needs; erased on request."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(120), unique=True)  # "telegram:123", "whatsapp:569..."
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    name: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnrolmentStatus(str, enum.Enum):
+    enrolled = "enrolled"
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    status: Mapped[EnrolmentStatus] = mapped_column(Enum(EnrolmentStatus, native_enum=False, length=20))
+    # Order of arrival within the session: the waitlist is served by it.
+    position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    session: Mapped[WorkshopSession] = relationship(lazy="joined", innerjoin=True)
+
+
+class LeaseStatus(str, enum.Enum):
+    received = "received"
+    in_review = "in_review"
+    documents_needed = "documents_needed"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class LeaseGuaranteeApplication(Base):
+    __tablename__ = "lease_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    household_size: Mapped[int] = mapped_column(Integer)
+    income_band: Mapped[str] = mapped_column(String(20))
+    status: Mapped[LeaseStatus] = mapped_column(
+        Enum(LeaseStatus, native_enum=False, length=20), default=LeaseStatus.received
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    history: Mapped[list[LeaseStatusChange]] = relationship(
+        cascade="all, delete-orphan", order_by="LeaseStatusChange.at", lazy="selectin"
+    )
+
+
+class LeaseStatusChange(Base):
+    __tablename__ = "lease_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("lease_applications.id", ondelete="CASCADE"))
+    status: Mapped[LeaseStatus] = mapped_column(Enum(LeaseStatus, native_enum=False, length=20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message the bot starts (waitlist promotion, status change), delivered by the gateway."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[str] = mapped_column(String(120), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,80 @@
+"""Loads the readable seed file into the records; running it again updates, never duplicates."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.models import Service, ServiceText, Workshop, WorkshopSession, WorkshopText
+
+SEED_FILE = Path(__file__).with_name("seed") / "quilicura.yml"
+
+
+def _time(value: Any) -> time:
+    if isinstance(value, int):  # YAML 1.1 reads 18:30 as sexagesimal minutes
+        return time(value // 60, value % 60)
+    return time.fromisoformat(str(value))
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _by_key(session: Session, model: type, key: str) -> Any:
+    return session.scalars(select(model).where(model.key == key)).first()
+
+
+def load(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for item in data.get("services", []):
+        service = _by_key(session, Service, item["key"]) or Service(key=item["key"])
+        service.category = item.get("category", item["key"])
+        service.address = item.get("address", "")
+        service.phone = str(item.get("phone", ""))
+        service.url = item.get("url", "")
+        existing = {t.language: t for t in service.texts}
+        for lang, text in item["texts"].items():
+            row = existing.get(lang) or ServiceText(language=lang)
+            row.name = text["name"]
+            row.description = text.get("description", "")
+            row.hours = text.get("hours", "")
+            row.requirements = list(text.get("requirements", []))
+            row.aliases = list(text.get("aliases", []))
+            row.machine_translated = bool(text.get("machine_translated", False))
+            if lang not in existing:
+                service.texts.append(row)
+        session.add(service)
+    for item in data.get("workshops", []):
+        workshop = _by_key(session, Workshop, item["key"]) or Workshop(key=item["key"])
+        existing_w = {t.language: t for t in workshop.texts}
+        for lang, text in item["texts"].items():
+            wrow = existing_w.get(lang) or WorkshopText(language=lang)
+            wrow.name = text["name"]
+            wrow.description = text.get("description", "")
+            if lang not in existing_w:
+                workshop.texts.append(wrow)
+        session.add(workshop)
+        session.flush()
+        for spec in item.get("sessions", []):
+            ws = session.scalars(select(WorkshopSession).where(WorkshopSession.code == spec["code"])).first()
+            if ws is None:
+                ws = WorkshopSession(code=spec["code"], workshop_id=workshop.id)
+                session.add(ws)
+            ws.starts_on = _date(spec["starts_on"])
+            ws.ends_on = _date(spec["ends_on"])
+            ws.weekdays = list(spec.get("weekdays", []))
+            ws.start_time = _time(spec["start_time"])
+            ws.end_time = _time(spec["end_time"])
+            ws.place = spec["place"]
+            ws.capacity = int(spec["capacity"])
+    session.flush()
+    return {
+        "services": len(data.get("services", [])),
+        "workshops": len(data.get("workshops", [])),
+        "sessions": sum(len(w.get("sessions", [])) for w in data.get("workshops", [])),
+    }

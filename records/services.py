@@ -1,0 +1,44 @@
+"""The services directory and matching what people type to a service."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.models import Service
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Cédula" and "cedula" match."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def all_services(session: Session) -> list[Service]:
+    return list(session.scalars(select(Service).order_by(Service.id)))
+
+
+def find(session: Session, wanted: str | None) -> Service | None:
+    """By key ("health"), else by a known alias in any language, tolerating typos."""
+    if not wanted:
+        return None
+    services = all_services(session)
+    target = fold(wanted)
+    for service in services:
+        if service.key == target:
+            return service
+    aliases = {fold(alias): s for s in services for text in s.texts for alias in text.aliases}
+    if target in aliases:
+        return aliases[target]
+    close = difflib.get_close_matches(target, list(aliases), n=1, cutoff=0.8)
+    if close:
+        return aliases[close[0]]
+    # An alias inside a longer phrase ("el consultorio de aqui").
+    words = f" {target} "
+    for alias, service in sorted(aliases.items(), key=lambda kv: -len(kv[0])):
+        if len(alias) >= 3 and f" {alias} " in words:
+            return service
+    return None
