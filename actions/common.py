@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -77,12 +77,9 @@ class Say:
         return i18n.isolate(value, self.lang)
 
 
-class RecordsAction(Action):
+class RecordsAction(Action, ABC):
     """An action over the records. If the database fails, the transaction is rolled back whole
     and the person is told, in their language, to try again or call the office."""
-
-    def name(self) -> str:  # pragma: no cover - each subclass names itself
-        raise NotImplementedError
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say = Say(dispatcher, tracker)

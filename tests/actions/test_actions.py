@@ -1,0 +1,56 @@
+"""Our actions answer from the records, in the person's language, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from records.db import unit_of_work
+from records.models import Enrolment, Resident, Service
+from tests.actions.conftest import ActionRunner, texts
+
+
+async def test_the_health_centre_answer_comes_from_the_records(engine: Engine, run_action: ActionRunner) -> None:
+    with unit_of_work(engine) as session:
+        address = session.scalars(select(Service.address).where(Service.key == "health")).one()
+    reply = await run_action("action_service_info", intent="ask_service_info", entities={"service": "health"})
+    assert address in texts(reply)
+
+
+async def test_a_creole_speaker_gets_the_service_in_creole(engine: Engine, run_action: ActionRunner) -> None:
+    with unit_of_work(engine) as session:
+        service = session.scalars(select(Service).where(Service.key == "id_card")).one()
+        creole = next(t for t in service.texts if t.language == "ht")
+    reply = await run_action("action_service_info", entities={"service": "kat idantite"}, slots={"language": "ht"})
+    assert creole.name in texts(reply) and creole.requirements[0] in texts(reply)
+
+
+async def test_no_service_named_offers_the_topics_as_buttons(engine: Engine, run_action: ActionRunner) -> None:
+    reply = await run_action("action_service_info", slots={"language": "ar"})
+    buttons = reply["responses"][0]["buttons"]
+    assert len(buttons) == 8 and buttons[0]["payload"] == '/ask_service_info{"service": "health"}'
+    assert any("\u0600" <= ch <= "\u06ff" for ch in reply["responses"][0]["text"])
+
+
+async def test_the_workshop_list_shows_seats_left(engine: Engine, run_action: ActionRunner) -> None:
+    reply = await run_action("action_workshop_list", entities={"workshop": "cultural_outing"})
+    text = texts(reply)
+    assert "SAL" not in text  # session codes are internal
+    assert "Quedan 3 cupos" in text
+
+
+async def test_status_without_enrolments_says_so_and_writes_nothing(engine: Engine, run_action: ActionRunner) -> None:
+    reply = await run_action("action_workshop_status", sender="telegram:nobody")
+    assert "No tienes inscripciones" in texts(reply)
+    with unit_of_work(engine) as session:
+        assert session.scalar(select(func.count(Resident.id))) == 0
+
+
+async def test_records_down_gives_a_polite_answer_in_the_persons_language(
+    engine: Engine, run_action: ActionRunner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    reply = await run_action("action_workshop_status", slots={"language": "ht"})
+    assert "anrejistreman" in texts(reply) or "biwo" in texts(reply).lower()
+    monkeypatch.undo()
+    with unit_of_work(engine) as session:
+        assert session.scalar(select(func.count(Enrolment.id))) == 0

@@ -1,0 +1,43 @@
+"""What a person types in each language, for the conversation tests (not training data)."""
+
+PHRASES: dict[str, dict[str, str]] = {
+    "es": {
+        "hello": "hola buenas tardes",
+        "health": "donde me inscribo en el consultorio?",
+        "courses": "que cursos hay?",
+        "guarantor": "la municipalidad puede ser mi aval para el arriendo?",
+        "lease_status": "como va mi solicitud del aval?",
+        "my_courses": "en que cursos estoy inscrita?",
+        "cancel": "ya no puedo ir al curso, quiero cancelar mi inscripcion",
+        "delete": "borra mis datos por favor",
+        "human": "quiero hablar con una persona",
+        "offtopic": "quien gano el mundial de futbol",
+        "name": "Rosa Elena Quispe",
+    },
+    "ht": {
+        "hello": "bonjou",
+        "health": "kote pou m enskri nan sant sante a?",
+        "courses": "ki kou ki genyen?",
+        "guarantor": "eske meri a ka sèvi garanti pou kay m ap lwe a?",
+        "lease_status": "kijan demann garanti m nan ye?",
+        "my_courses": "nan ki kou mwen enskri?",
+        "cancel": "m pap ka vini ankò, anile enskripsyon m nan kou a",
+        "delete": "efase done mwen yo souple",
+        "human": "m vle pale ak yon moun",
+        "offtopic": "kiyes ki te genyen mondyal foutbol la",
+        "name": "Marie Joseph",
+    },
+    "ar": {
+        "hello": "مرحبا",
+        "health": "وين بسجل بالمستوصف؟",
+        "courses": "شو الدورات الموجودة؟",
+        "guarantor": "هل البلدية ممكن تكون كفيل لعقد الايجار تبعي؟",
+        "lease_status": "شو صار بطلب الكفالة تبعي؟",
+        "my_courses": "بأي دورات انا مسجل؟",
+        "cancel": "ما عاد فيني احضر، بدي الغي تسجيلي بالدورة",
+        "delete": "احذف بياناتي لو سمحت",
+        "human": "بدي احكي مع شخص حقيقي",
+        "offtopic": "مين ربح كاس العالم بكرة القدم",
+        "name": "Ahmad Khalil",
+    },
+}

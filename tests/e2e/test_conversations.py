@@ -1,0 +1,226 @@
+"""The conversations of DESIGN.md, in Spanish, Haitian Creole and Arabic, through the real servers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from records import lease
+from records.db import unit_of_work
+from records.models import (
+    Enrolment,
+    EnrolmentStatus,
+    LeaseGuaranteeApplication,
+    LeaseStatus,
+    OutboxMessage,
+    Resident,
+    Service,
+    Workshop,
+    WorkshopSession,
+)
+from tests.e2e.conftest import Chat, Servers
+from tests.e2e.phrases import PHRASES
+from tests.records.helpers import resident
+
+pytestmark = pytest.mark.servers
+CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{5,6}\b")
+
+
+def start_in(chat: Chat, lang: str) -> None:
+    chat.say(PHRASES[lang]["hello"])
+    chat.press(f'"language": "{lang}"')
+
+
+def test_greeting_offers_the_languages_then_the_menu(chat: Chat, lang: str) -> None:
+    chat.say(PHRASES[lang]["hello"])
+    assert {b["title"] for b in chat.buttons()} == {"Español", "Kreyòl", "العربية"}
+    chat.assert_language(lang)
+    chat.press(f'"language": "{lang}"')
+    chat.assert_language(lang)
+    payloads = [b["payload"] for b in chat.buttons()]
+    assert "/ask_service_info" in payloads and "/workshop_list" in payloads and "/lease_guarantee_info" in payloads
+
+
+def test_the_health_centre_address_comes_from_the_records(servers: Servers, chat: Chat, lang: str) -> None:
+    chat.say(PHRASES[lang]["health"])
+    with unit_of_work(servers.records) as session:
+        address = session.scalars(select(Service.address).where(Service.key == "health")).one()
+    assert address in chat.text
+    chat.assert_language(lang)
+
+
+def enrol_through_the_form(chat: Chat, lang: str, workshop: str) -> None:
+    chat.say(PHRASES[lang]["courses"])
+    chat.assert_language(lang)
+    chat.press(f'"workshop": "{workshop}"')
+    # First time personal data would be kept: what, why, how long, how to delete; then consent.
+    assert chat.buttons()[0]["payload"] == "/affirm"
+    chat.assert_language(lang)
+    chat.press("/affirm")
+    if any(b["payload"] == "1" for b in chat.buttons()):  # several groups: choose one
+        chat.press(0)
+
+
+def test_a_person_enrols_in_the_spanish_course_and_gets_a_code(servers: Servers, chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    enrol_through_the_form(chat, lang, "spanish_course")
+    chat.say(PHRASES[lang]["name"])
+    chat.say("9 8765 4321")
+    chat.assert_language(lang)
+    code = CODE.search(chat.text)
+    assert code, chat.text
+    with unit_of_work(servers.records) as session:
+        person = session.scalars(select(Resident).where(Resident.sender_id == chat.sender)).one()
+        stored = session.scalars(select(Enrolment).where(Enrolment.resident_id == person.id)).one()
+        assert stored.code == code.group(0) and stored.status == EnrolmentStatus.enrolled
+        assert person.name == PHRASES[lang]["name"] and person.phone == "+56987654321"
+        assert person.consent_at is not None and person.language == lang
+
+    # Nothing asked twice: the next enrolment goes straight to the group and the confirmation.
+    chat.say(PHRASES[lang]["courses"])
+    chat.press('"workshop": "grammar_workshop"')
+    if any(b["payload"] == "1" for b in chat.buttons()):
+        chat.press(0)
+    assert CODE.search(chat.text), chat.text
+
+    chat.say(PHRASES[lang]["my_courses"])
+    assert code.group(0) in chat.text
+    chat.assert_language(lang)
+
+
+def test_a_full_session_offers_the_waitlist_and_a_cancelled_seat_goes_to_the_first_waiting(
+    servers: Servers, chat: Chat, lang: str
+) -> None:
+    with unit_of_work(servers.records) as session:
+        van = session.scalars(
+            select(WorkshopSession).join(Workshop).where(Workshop.key == "cultural_outing").order_by(WorkshopSession.capacity)
+        ).first()
+        assert van is not None
+        van.capacity = 1
+        session.execute(
+            Enrolment.__table__.delete().where(Enrolment.session_id == van.id)  # type: ignore[attr-defined]
+        )
+        holder_sender = f"{chat.sender}:holder"
+        from records import enrolment as seats
+
+        holder = seats.enrol(session, resident(session, holder_sender, lang), van.id)
+        holder_id, van_id = holder.id, van.id
+
+    start_in(chat, lang)
+    enrol_through_the_form(chat, lang, "cultural_outing")
+    while any(b["payload"] == "1" for b in chat.buttons()):
+        chat.press(0)  # pragma: no cover - only when the outing has several groups
+    if "/affirm" not in [b["payload"] for b in chat.buttons()]:
+        chat.say(PHRASES[lang]["name"])
+        chat.say("+56 9 1111 2222")
+    # The van is full: the waitlist is offered, not imposed.
+    assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
+    chat.assert_language(lang)
+    chat.press("/affirm")
+    if not CODE.search(chat.text):
+        chat.say(PHRASES[lang]["name"])
+        chat.say("+56 9 1111 2222")
+    assert CODE.search(chat.text), chat.text
+    with unit_of_work(servers.records) as session:
+        mine = session.scalars(
+            select(Enrolment).join(Resident).where(Resident.sender_id == chat.sender, Enrolment.session_id == van_id)
+        ).one()
+        assert mine.status == EnrolmentStatus.waitlisted
+
+    # The holder cancels (through the bot): the seat goes to this person, who is told in their language.
+    holder_chat = Chat(servers, holder_sender)
+    start_in(holder_chat, lang)
+    holder_chat.say(PHRASES[lang]["cancel"])
+    assert [b["payload"] for b in holder_chat.buttons()] == ["/affirm", "/deny"], holder_chat.text
+    holder_chat.press("/affirm")
+    holder_chat.assert_language(lang)
+    with unit_of_work(servers.records) as session:
+        assert session.get(Enrolment, holder_id).status == EnrolmentStatus.cancelled
+        assert session.get(Enrolment, mine.id).status == EnrolmentStatus.enrolled
+        note = session.scalars(select(OutboxMessage).where(OutboxMessage.sender_id == chat.sender)).one()
+        assert note.language == lang and mine.code in note.text
+
+
+def test_a_person_applies_for_the_lease_guarantee_and_follows_it(servers: Servers, chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.say(PHRASES[lang]["guarantor"])
+    chat.assert_language(lang)
+    with unit_of_work(servers.records) as session:
+        unit = session.scalars(select(Service).where(Service.key == "lease_guarantee")).one()
+        requirement = next(t for t in unit.texts if t.language == lang).requirements[0]
+    assert requirement in chat.text
+    chat.press("/lease_guarantee_apply")
+    chat.press("/affirm")  # consent
+    chat.say("4")
+    chat.say("2")
+    chat.say(PHRASES[lang]["name"])
+    chat.say("912345678")
+    reference = re.search(r"GA-[A-Z0-9]{6}", chat.text)
+    assert reference, chat.text
+    chat.assert_language(lang)
+    with unit_of_work(servers.records) as session:
+        application = session.scalars(
+            select(LeaseGuaranteeApplication).where(LeaseGuaranteeApplication.reference == reference.group(0))
+        ).one()
+        assert (application.household_size, application.income_band) == (4, "500k_800k")
+
+    chat.say(PHRASES[lang]["lease_status"])
+    assert reference.group(0) in chat.text
+    with unit_of_work(servers.records) as session:
+        received = lease.set_status(session, reference.group(0), LeaseStatus.approved).status
+    chat.say(PHRASES[lang]["lease_status"])
+    from puente import i18n
+
+    assert i18n.t(lang, f"lease.statuses.{received.value}") in chat.text
+    chat.assert_language(lang)
+
+
+def test_delete_my_data_erases_the_records_and_the_conversation(servers: Servers, chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.press("/lease_guarantee_apply")
+    chat.press("/affirm")  # consent: a resident record now exists
+    chat.say("3")
+    chat.say("1")
+    chat.say(PHRASES[lang]["name"])
+    chat.say("987654321")
+    assert chat.tracker_rows() > 0
+    chat.say(PHRASES[lang]["delete"])
+    assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
+    chat.assert_language(lang)
+    chat.press("/affirm")
+    chat.assert_language(lang)
+    with unit_of_work(servers.records) as session:
+        assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 0
+    assert chat.tracker_rows() == 0
+
+
+def test_off_topic_is_answered_kindly_with_the_menu(chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.say(PHRASES[lang]["offtopic"])
+    chat.assert_language(lang)
+    assert "/workshop_list" in [b["payload"] for b in chat.buttons()]
+
+
+def test_gibberish_offers_the_two_likeliest_topics_then_the_menu_and_a_person(chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.say("xqzt vlorp 77 brrk")
+    payloads = [b["payload"] for b in chat.buttons()]
+    assert len(payloads) == 3 and payloads[-1] == "/out_of_scope", chat.last
+    chat.assert_language(lang)
+    chat.press("/out_of_scope")  # "something else"
+    chat.assert_language(lang)
+    chat.say("zzkv plumt qrx")
+    payloads = [b["payload"] for b in chat.buttons()]
+    assert "/request_human" in payloads and "/workshop_list" in payloads, chat.last
+    chat.assert_language(lang)
+
+
+def test_asking_for_a_person_gives_the_office_contact(servers: Servers, chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.say(PHRASES[lang]["human"])
+    with unit_of_work(servers.records) as session:
+        phone = session.scalars(select(Service.phone).where(Service.key == "migrant_office")).one()
+    assert phone in chat.text
+    chat.assert_language(lang)

@@ -1,0 +1,47 @@
+"""Language identification on short chat messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from puente.langid import choose, identify
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("mwen vle aprann panyol", "ht"),
+        ("kote lopital la ye, m bezwen wè dokte", "ht"),
+        ("donde saco hora en el cesfam", "es"),
+        ("quiero inscribirme en el curso de espanol", "es"),
+        ("بدي سجل بدورة الاسباني", "ar"),
+        ("hola مرحبا", "ar"),  # any Arabic script decides
+        ("shu el wara2 elli lazem lal aval", "ar"),  # Arabizi
+        ("baddi 7ada ye7ki ma3i", "ar"),
+    ],
+)
+def test_clear_messages_are_identified(text: str, language: str) -> None:
+    guess = identify(text)
+    assert guess.language == language and guess.strong
+
+
+@pytest.mark.parametrize("text", ["ok", "si", "1", "mesi", "👍👍", "", "   ", "no"])
+def test_one_or_two_words_never_change_the_language(text: str) -> None:
+    for current in ("es", "ht", "ar"):
+        assert choose(text, current) == current
+
+
+def test_english_or_french_keeps_the_conversation_language() -> None:
+    assert choose("hello I need some help with my papers please", "ht") == "ht"
+    assert choose("bonjour je voudrais un rendez-vous chez le médecin", "ar") == "ar"
+
+
+def test_a_new_conversation_uses_the_channel_hint_then_spanish() -> None:
+    assert choose("👍", None, "ar") == "ar"
+    assert choose("👍", None, "fr-FR") == "es"
+    assert choose("👍", None, None) == "es"
+    assert choose("mesi", None, None) == "ht"  # a weak guess is enough when there is nothing else
+
+
+def test_a_clear_message_in_another_language_switches() -> None:
+    assert choose("kijan pou m enskri nan kou panyol la", "es") == "ht"
