@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -64,35 +65,30 @@ def train(force: bool = False) -> Path:
     if target.exists() and not force:
         print(f"model: {target.name} is up to date")
         return target
-    print(f"model: training {target.name} (a few minutes)...", flush=True)
+    print(f"model: training {target.name} (a few minutes; log in var/log/train.log)...", flush=True)
     started = time.monotonic()
-    subprocess.run(
-        [
-            str(VENVS / "rasa" / "bin" / "rasa"),
-            "train",
-            "--data",
-            "nlu",
-            "stories",
-            "--domain",
-            "domain",
-            "--config",
-            "config.yml",
-            "--out",
-            str(MODELS),
-            "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
-        ],
-        cwd=ROOT,
-        env=rasa_env(),
-        check=True,
-        stdout=subprocess.DEVNULL if not os.environ.get("VERBOSE") else None,
-    )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with open(LOGS / "train.log", "wb") as log:
+        done = subprocess.run(
+            [str(VENVS / "rasa" / "bin" / "rasa"), "train", "--data", "nlu", "stories", "--domain", "domain",
+             "--config", "config.yml", "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
+            cwd=ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    if done.returncode != 0:
+        tail = (LOGS / "train.log").read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+        raise SystemExit("training failed:\n" + "\n".join(tail))
     print(f"model: trained in {time.monotonic() - started:.0f} s", flush=True)
     return target
 
 
 def prepare_records() -> None:
     subprocess.run([sys.executable, "-m", "records", "setup"], cwd=ROOT, check=True, env=rasa_env())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from puente import i18n, langid
-from puente.stack import Stack, train
+from puente.stack import Stack, free_port, train
 from records import db
 from tests.conftest import prepared
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -105,7 +98,9 @@ class Chat:
 
     def tracker_rows(self) -> int:
         with self.servers.tracker.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": self.sender}).scalar_one()
+            return conn.execute(
+                text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": self.sender}
+            ).scalar_one()
 
 
 def chat_factory(servers: Servers, request: pytest.FixtureRequest) -> Chat:

@@ -95,7 +95,10 @@ def test_a_full_session_offers_the_waitlist_and_a_cancelled_seat_goes_to_the_fir
 ) -> None:
     with unit_of_work(servers.records) as session:
         van = session.scalars(
-            select(WorkshopSession).join(Workshop).where(Workshop.key == "cultural_outing").order_by(WorkshopSession.capacity)
+            select(WorkshopSession)
+            .join(Workshop)
+            .where(Workshop.key == "cultural_outing")
+            .order_by(WorkshopSession.capacity)
         ).first()
         assert van is not None
         van.capacity = 1

@@ -13,7 +13,10 @@ from tests.records.helpers import resident, small_session
 
 def test_seed_is_idempotent(engine: Engine) -> None:
     with unit_of_work(engine) as session:
-        before = (session.scalar(select(func.count(Service.id))), session.scalar(select(func.count(WorkshopSession.id))))
+        before = (
+            session.scalar(select(func.count(Service.id))),
+            session.scalar(select(func.count(WorkshopSession.id))),
+        )
         seed.load(session)
     with unit_of_work(engine) as session:
         after = (session.scalar(select(func.count(Service.id))), session.scalar(select(func.count(WorkshopSession.id))))
@@ -75,7 +78,9 @@ def test_forgetting_a_person_erases_their_records_and_frees_their_seat(engine: E
         assert session.get(Enrolment, waiting_id).status == EnrolmentStatus.enrolled
         owners = {r.sender_id for r in session.scalars(select(Resident))}
         assert "whatsapp:56911" not in owners
-        assert session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.sender_id == "whatsapp:56911")) == 0
+        assert (
+            session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.sender_id == "whatsapp:56911")) == 0
+        )
 
 
 def test_a_failed_unit_of_work_writes_nothing(engine: Engine) -> None:

@@ -26,9 +26,11 @@ def test_fifty_concurrent_enrolments_never_overfill_ten_seats(engine: Engine) ->
         try:
             start.wait()
             with unit_of_work(engine) as session:
-                person = next(iter(session.scalars(select(seats.Resident).where(seats.Resident.sender_id == f"race:{n}"))))
+                person = next(
+                    iter(session.scalars(select(seats.Resident).where(seats.Resident.sender_id == f"race:{n}")))
+                )
                 seats.enrol(session, person, session_id)
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=press_enrol, args=(n,)) for n in range(PEOPLE)]
@@ -39,9 +41,13 @@ def test_fifty_concurrent_enrolments_never_overfill_ten_seats(engine: Engine) ->
     assert not errors
 
     with unit_of_work(engine) as session:
-        rows = list(session.scalars(select(Enrolment).where(Enrolment.session_id == session_id).order_by(Enrolment.position)))
+        rows = list(
+            session.scalars(select(Enrolment).where(Enrolment.session_id == session_id).order_by(Enrolment.position))
+        )
     assert len(rows) == PEOPLE
     assert [r.position for r in rows] == list(range(1, PEOPLE + 1))
     # Arrival order: the first ten to get the lock hold the seats, the rest wait in the order they came.
-    assert [r.status for r in rows] == [EnrolmentStatus.enrolled] * SEATS + [EnrolmentStatus.waitlisted] * (PEOPLE - SEATS)
+    assert [r.status for r in rows] == [EnrolmentStatus.enrolled] * SEATS + [EnrolmentStatus.waitlisted] * (
+        PEOPLE - SEATS
+    )
     assert [r.created_at for r in rows] == sorted(r.created_at for r in rows)

@@ -1,0 +1,50 @@
+"""The trained model understands people in each language (held-out split, never trained on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from benchmarks.nlu_scoring import languages, score
+from tests.e2e.conftest import Servers
+from tools.check_nlu import check
+
+pytestmark = pytest.mark.servers
+FLOOR = 0.90
+
+
+@pytest.fixture(scope="module")
+def parse(servers: Servers):  # type: ignore[no-untyped-def]
+    client = httpx.Client(timeout=30)
+
+    def _parse(text: str) -> dict[str, Any]:
+        response = client.post(f"{servers.rasa_url}/model/parse", json={"text": text})
+        response.raise_for_status()
+        return response.json()
+
+    return _parse
+
+
+@pytest.mark.parametrize("language", languages())
+def test_intent_accuracy_per_language(parse, language: str) -> None:  # type: ignore[no-untyped-def]
+    result = score(language, parse)
+    print(
+        f"\n{language}: intent accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f}, "
+        f"fallback {result.fallback_rate:.3f}, language id {result.langid_accuracy:.3f} on {result.total} messages"
+    )
+    assert result.total >= 100
+    assert result.accuracy >= FLOOR, result.errors[:20]
+
+
+@pytest.mark.parametrize("language", languages())
+def test_language_identification_on_the_test_split(parse, language: str) -> None:  # type: ignore[no-untyped-def]
+    result = score(language, parse)
+    # Short messages get no strong guess; a new conversation then falls back to Spanish.
+    assert result.langid_accuracy >= (0.75 if language != "es" else 0.95), result.langid_accuracy
+
+
+@pytest.mark.parametrize("language", languages())
+def test_training_data_is_clean(language: str) -> None:
+    assert check(language) == []
