@@ -40,6 +40,10 @@ class ActionAskAffirmation(RecordsAction):
         return "action_default_ask_affirmation"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not any(ch.isalnum() for ch in text):  # emoji, stickers' alt text, "...": nothing to guess from
+            say("fallback.no_words", buttons=menu_buttons(say))
+            return []
         entities = {e["entity"]: str(e["value"]) for e in (tracker.latest_message or {}).get("entities", [])}
         buttons = [button(say.t(f"topics.{intent}"), intent, **entities) for intent in likeliest(tracker)]
         buttons.append(button(say.t("fallback.something_else"), "out_of_scope"))

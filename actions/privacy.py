@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
-from actions.common import RecordsAction, Say, yes_no
+from actions.common import RecordsAction, Say, answers_question, yes_no
 from records import residents
 from records.db import unit_of_work
 
-# The tracker store drops the whole conversation of a sender once this action has run in it.
-ERASE_ACTION = "action_forget_me"
+# Set when the records are erased; the tracker store then drops the whole conversation.
+ERASED_SLOT = "data_erased"
 
 
 class ActionConfirmForget(RecordsAction):
@@ -27,13 +27,15 @@ class ActionConfirmForget(RecordsAction):
 
 class ActionForgetMe(RecordsAction):
     def name(self) -> str:
-        return ERASE_ACTION
+        return "action_forget_me"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not answers_question(tracker, "action_confirm_forget"):
+            return [FollowupAction("action_confirm_forget")]  # a yes to this question, or nothing
         with unit_of_work() as session:
             residents.erase(session, tracker.sender_id)
         say("privacy.forgotten")
-        return [SlotSet("pending_confirmation", None)]
+        return [SlotSet("pending_confirmation", None), SlotSet(ERASED_SLOT, True)]
 
 
 class ActionConfirmationDeclined(RecordsAction):

@@ -29,15 +29,23 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
-async def loop(rasa_url: str) -> int:
+async def send_once(rasa_url: str, sender: str, text: str) -> list[Reply]:
     client = RasaClient(rasa_url)
+    try:
+        return await client.send(sender, text, {"channel": "local"})
+    finally:
+        await client.close()
+
+
+def main(rasa_url: str) -> int:
+    """A plain blocking loop: Ctrl-C interrupts input() at once and the caller stops the servers."""
     sender = f"local:{getpass.getuser()}"
     buttons: list[Button] = []
     print(WELCOME, flush=True)
     try:
         while True:
             try:
-                text = await asyncio.to_thread(input, "\n> ")
+                text = input("\n> ")
             except EOFError:
                 return 0
             if text.strip() in ("/quit", "/exit"):
@@ -46,18 +54,11 @@ async def loop(rasa_url: str) -> int:
             if choice.isdigit() and 1 <= int(choice) <= len(buttons):
                 text = buttons[int(choice) - 1].payload
             try:
-                shown, buttons = render(await client.send(sender, text, {"channel": "local"}))
+                shown, buttons = render(asyncio.run(send_once(rasa_url, sender, text)))
             except Exception as error:  # the chat must survive a server hiccup
                 print(f"(the assistant did not answer: {error})")
                 continue
             print(shown or "…", flush=True)
-    finally:
-        await client.close()
-
-
-def main(rasa_url: str) -> int:
-    try:
-        return asyncio.run(loop(rasa_url))
     except KeyboardInterrupt:
         return 0
 

@@ -1,8 +1,9 @@
 """SQL tracker store that forgets a person completely when they ask.
 
 Rasa 3.6 has no API to delete a conversation, and deleting rows from outside is undone when Rasa
-saves the tracker at the end of the turn. So the deletion happens here, in the save itself: a turn
-in which `action_forget_me` ran removes every stored event of that sender instead of adding more.
+saves the tracker at the end of the turn. So the deletion happens here, in the save itself: a turn in
+which `action_forget_me` erased the records (it sets the `data_erased` slot) removes every stored
+event of that sender instead of adding more.
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from puente import settings
 
-ERASE_ACTION = "action_forget_me"
+ERASED_SLOT = "data_erased"
 
 
 def erased_in_last_turn(tracker: DialogueStateTracker) -> bool:
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
-        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
+        if isinstance(event, SlotSet) and event.key == ERASED_SLOT and event.value:
             return True
     return False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     stack = Stack(
         rasa_port=free_port(),
         action_port=free_port(),
-        model=train(),
+        # PUENTE_MODEL pins a model while the data is being edited; by default the current one.
+        model=Path(os.environ["PUENTE_MODEL"]) if os.environ.get("PUENTE_MODEL") else train(),
         env={"DATABASE_URL": records_url, "TRACKER_DATABASE_URL": tracker_url},
     )
     stack.start()

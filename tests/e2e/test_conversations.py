@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -180,14 +181,20 @@ def test_a_person_applies_for_the_lease_guarantee_and_follows_it(servers: Server
     chat.assert_language(lang)
 
 
-def test_delete_my_data_erases_the_records_and_the_conversation(servers: Servers, chat: Chat, lang: str) -> None:
-    start_in(chat, lang)
+def apply_for_the_guarantee(chat: Chat, lang: str) -> None:
+    chat.say(PHRASES[lang]["guarantor"])
     chat.press("/lease_guarantee_apply")
     chat.press("/affirm")  # consent: a resident record now exists
     chat.say("3")
     chat.say("1")
     chat.say(PHRASES[lang]["name"])
     chat.say("987654321")
+    assert re.search(r"GA-[A-Z0-9]{6}", chat.text), chat.text
+
+
+def test_delete_my_data_erases_the_records_and_the_conversation(servers: Servers, chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    apply_for_the_guarantee(chat, lang)
     assert chat.tracker_rows() > 0
     chat.say(PHRASES[lang]["delete"])
     assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
@@ -199,6 +206,21 @@ def test_delete_my_data_erases_the_records_and_the_conversation(servers: Servers
     assert chat.tracker_rows() == 0
 
 
+def test_a_stray_yes_later_erases_nothing(servers: Servers, chat: Chat) -> None:
+    start_in(chat, "es")
+    apply_for_the_guarantee(chat, "es")
+    chat.say(PHRASES["es"]["delete"])
+    chat.say(PHRASES["es"]["courses"])  # changes topic instead of answering
+    chat.press("/affirm")  # a "yes" that answers nothing: asked again, nothing erased
+    assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
+    with unit_of_work(servers.records) as session:
+        assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 1
+    chat.press("/deny")
+    with unit_of_work(servers.records) as session:
+        assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 1
+    assert chat.tracker_rows() > 0
+
+
 def test_off_topic_is_answered_kindly_with_the_menu(chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     chat.say(PHRASES[lang]["offtopic"])
@@ -206,17 +228,64 @@ def test_off_topic_is_answered_kindly_with_the_menu(chat: Chat, lang: str) -> No
     assert "/workshop_list" in [b["payload"] for b in chat.buttons()]
 
 
-def test_gibberish_offers_the_two_likeliest_topics_then_the_menu_and_a_person(chat: Chat, lang: str) -> None:
+# Vague or mixed-topic messages; the test uses the first one this model is unsure about.
+VAGUE = {
+    "es": [
+        "papeles curso arriendo",
+        "lo de los papeles y el curso del arriendo",
+        "eso del tramite",
+        "consulta curso carnet arriendo",
+        "y lo otro del aval y el curso?",
+        "la cosa esa",
+    ],
+    "ht": [
+        "bagay la",
+        "papye kou lwaye a",
+        "sa a menm",
+        "kesyon sou bagay la",
+        "kou ak kay la ak papye",
+        "aval kou lekol",
+    ],
+    "ar": [
+        "هداك الموضوع",
+        "الاوراق والدورة والايجار",
+        "شي",
+        "طيب والموضوع التاني",
+        "موضوع الكارنيه والكورس والايجار",
+        "الشغلة هديك",
+    ],
+}
+
+
+def vague_message(servers: Servers, lang: str) -> str:
+    for text in VAGUE[lang]:
+        parsed = httpx.post(f"{servers.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+        if parsed["intent"]["name"] == "nlu_fallback":
+            return text
+    raise AssertionError(f"the model is confident about every vague {lang} message: {VAGUE[lang]}")
+
+
+def test_low_confidence_offers_the_two_likeliest_topics_then_the_menu_and_a_person(
+    servers: Servers, chat: Chat, lang: str
+) -> None:
     start_in(chat, lang)
-    chat.say("xqzt vlorp 77 brrk")
+    chat.say(vague_message(servers, lang))
     payloads = [b["payload"] for b in chat.buttons()]
     assert len(payloads) == 3 and payloads[-1] == "/out_of_scope", chat.last
     chat.assert_language(lang)
-    chat.press("/out_of_scope")  # "something else"
+    chat.press("/out_of_scope")  # "something else": asked to rephrase
     chat.assert_language(lang)
-    chat.say("zzkv plumt qrx")
+    chat.say(vague_message(servers, lang))  # still unsure: the menu and how to reach a person
     payloads = [b["payload"] for b in chat.buttons()]
     assert "/request_human" in payloads and "/workshop_list" in payloads, chat.last
+    chat.assert_language(lang)
+
+
+def test_emoji_only_is_not_taken_for_a_yes(chat: Chat, lang: str) -> None:
+    start_in(chat, lang)
+    chat.say(PHRASES[lang]["delete"])
+    chat.say("👍👍")
+    assert "/workshop_list" in [b["payload"] for b in chat.buttons()], chat.last  # asked to write, with the menu
     chat.assert_language(lang)
 
 

@@ -1,0 +1,70 @@
+"""The README's run command opens a chat that works, and Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from puente.stack import ROOT, free_port
+
+pytestmark = pytest.mark.servers
+
+
+def read_until(process: subprocess.Popen[str], needle: str, timeout: float) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0 and process.poll() is None, f"no {needle!r} in:\n{seen}"
+        ready, _, _ = select.select([process.stdout], [], [], min(left, 1.0))
+        if ready:
+            seen += os.read(process.stdout.fileno(), 65536).decode("utf-8", "replace")
+    return seen
+
+
+def children_of(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_local_chat_answers_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    rasa_port, action_port = free_port(), free_port()
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'records.db'}",
+        TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        PYTHONUNBUFFERED="1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "puente.stack", "run"],
+        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        read_until(process, "Ctrl-C", 300)
+        servers = children_of(process.pid)
+        assert len(servers) == 2
+        assert process.stdin is not None
+        process.stdin.write("hola\n")
+        process.stdin.flush()
+        shown = read_until(process, "العربية", 60)
+        assert "[1] Español" in shown and "[2] Kreyòl" in shown
+        process.stdin.write("2\n")  # press the Creole button by its number
+        process.stdin.flush()
+        read_until(process, "kreyòl", 60)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        for pid in servers:
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    finally:
+        if process.poll() is None:
+            process.kill()
