@@ -58,6 +58,19 @@ def answers_question(tracker: Tracker, question_action: str) -> bool:
     return False
 
 
+def answer_to(tracker: Tracker, slot: str) -> str | None:
+    """The text of the latest message if it replies to the form's question for `slot`.
+
+    Form slots are read by what the answer looks like (a name, a number, a yes), not by the NLU
+    intent: names and numbers get arbitrary confident intents. Anything that does not look like an
+    answer is left alone, the form is interrupted, and the rules answer it (stories/rules.yml).
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return None
+    text = ((tracker.latest_message or {}).get("text") or "").strip()
+    return text or None
+
+
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 

@@ -52,13 +52,13 @@ class ActionAskAffirmation(RecordsAction):
 
 
 class ActionAskRephrase(RecordsAction):
-    """Second stage, after "something else": ask for other words."""
+    """After "something else": other words, or the menu, or a person (a button of the menu)."""
 
     def name(self) -> str:
         return "action_default_ask_rephrase"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        say("fallback.rephrase")
+        say("fallback.rephrase", buttons=menu_buttons(say))
         return []
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import RecordsAction, Say, button, parse_int, reply_button
+from actions.common import RecordsAction, Say, answer_to, button, language, parse_int, reply_button
 from actions.people import PeopleFormMixin, consent_refused, personal_slots, save_contact, with_people
 from actions.services import describe
 from records import lease, residents, services
@@ -45,27 +45,19 @@ class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):
             return []
         return with_people(people, ["household_size", "income_band"])
 
-    def validate_household_size(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_household_size(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        say = Say(dispatcher, tracker)
-        size = parse_int(str(value), say.lang)
-        if size is None or not 1 <= size <= MAX_HOUSEHOLD:
-            say("lease.bad_household")
-            return {"household_size": None}
-        return {"household_size": size}
+        size = parse_int(answer_to(tracker, "household_size"), language(tracker))
+        return {"household_size": size} if size is not None and 1 <= size <= MAX_HOUSEHOLD else {}
 
-    def validate_income_band(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_income_band(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        say = Say(dispatcher, tracker)
-        if value in lease.INCOME_BANDS:
-            return {"income_band": value}
-        number = parse_int(str(value), say.lang)
-        if number is not None and 1 <= number <= len(lease.INCOME_BANDS):
-            return {"income_band": lease.INCOME_BANDS[number - 1]}
-        say("lease.bad_income", n=len(lease.INCOME_BANDS))
-        return {"income_band": None}
+        number = parse_int(answer_to(tracker, "income_band"), language(tracker))
+        if number is None or not 1 <= number <= len(lease.INCOME_BANDS):
+            return {}
+        return {"income_band": lease.INCOME_BANDS[number - 1]}
 
 
 class ActionAskHouseholdSize(RecordsAction):

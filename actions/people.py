@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import Say, channel_phone, yes_no, yes_or_no
+from actions.common import Say, answer_to, channel_phone, yes_no, yes_or_no
 from puente import settings
 from records import residents
 from records.db import unit_of_work
@@ -46,18 +46,14 @@ def consent_refused(tracker: Tracker) -> bool:
     return tracker.get_slot("privacy_consent") is False
 
 
-def validate_consent(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    say = Say(dispatcher, tracker)
-    value = yes_or_no(tracker)
+def record_consent(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Consent given: kept with its time. Refused: nothing is kept, the form ends."""
     if value is True:
+        say = Say(dispatcher, tracker)
         with unit_of_work() as session:
             residents.record_consent(session, tracker.sender_id, say.lang)
         say("privacy.thanks")
-        return {"privacy_consent": True}
-    if value is False:
-        return {"privacy_consent": False}
-    say("privacy.yes_or_no")
-    return {"privacy_consent": None}
+    return {"privacy_consent": value}
 
 
 def clean_name(value: Any) -> str | None:
@@ -82,20 +78,6 @@ def clean_phone(value: Any) -> str | None:
     return None
 
 
-def validate_name(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    name = clean_name(value)
-    if name is None:
-        Say(dispatcher, tracker)("people.bad_name")
-    return {"resident_name": name}
-
-
-def validate_phone(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    phone = clean_phone(value)
-    if phone is None:
-        Say(dispatcher, tracker)("people.bad_phone")
-    return {"resident_phone": phone}
-
-
 def save_contact(session: Session, tracker: Tracker, lang: str) -> Resident:
     """The consenting resident, with the name, phone and language the form collected."""
     resident = residents.find(session, tracker.sender_id)
@@ -112,22 +94,30 @@ def save_contact(session: Session, tracker: Tracker, lang: str) -> Resident:
 
 
 class PeopleFormMixin:
-    """validate_<slot> methods shared by every form that keeps personal data."""
+    """extract_/validate_ methods shared by every form that keeps personal data."""
+
+    def extract_privacy_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = yes_or_no(tracker) if answer_to(tracker, "privacy_consent") else None
+        return {} if answer is None else {"privacy_consent": answer}
 
     def validate_privacy_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_consent(value, dispatcher, tracker)
+        return record_consent(value, dispatcher, tracker)
 
-    def validate_resident_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_resident_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_name(value, dispatcher, tracker)
+        name = clean_name(answer_to(tracker, "resident_name"))
+        return {"resident_name": name} if name else {}
 
-    def validate_resident_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_resident_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_phone(value, dispatcher, tracker)
+        phone = clean_phone(answer_to(tracker, "resident_phone"))
+        return {"resident_phone": phone} if phone else {}
 
 
 class ActionAskPrivacyConsent(Action):

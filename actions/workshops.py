@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from actions.common import (
     RecordsAction,
     Say,
+    answer_to,
     answers_question,
     button,
+    language,
     latest_entity,
     parse_int,
     reply_button,
@@ -128,6 +130,16 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
             return []
         return with_people(people, slots)
 
+    def extract_workshop(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        typed = answer_to(tracker, "workshop")
+        if not typed or typed.startswith("/"):
+            return {}
+        with unit_of_work() as session:
+            workshop = resolve_workshop(session, typed)
+        return {"workshop": workshop.key} if workshop else {}
+
     def validate_workshop(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -145,28 +157,21 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
                 return {"workshop": workshop.key, "workshop_session": str(upcoming[0].id)}
             return {"workshop": workshop.key}
 
-    def validate_workshop_session(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_workshop_session(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        say = Say(dispatcher, tracker)
+        number = parse_int(answer_to(tracker, "workshop_session"), language(tracker))
+        if number is None:
+            return {}
         with unit_of_work() as session:
             upcoming = seats.upcoming_sessions(session, tracker.get_slot("workshop"))
-            number = parse_int(str(value), say.lang)
-            if number is not None and 1 <= number <= len(upcoming):
-                return {"workshop_session": str(upcoming[number - 1].id)}
-            by_id = {str(ws.id): ws for ws in upcoming}
-            if str(value) in by_id:
-                return {"workshop_session": str(value)}
-        say("workshops.pick_number", n=len(upcoming))
-        return {"workshop_session": None}
+        return {"workshop_session": str(upcoming[number - 1].id)} if 1 <= number <= len(upcoming) else {}
 
-    def validate_waitlist_ok(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def extract_waitlist_ok(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        value = yes_or_no(tracker)
-        if value is None:
-            Say(dispatcher, tracker)("privacy.yes_or_no")
-        return {"waitlist_ok": value}
+        answer = yes_or_no(tracker) if answer_to(tracker, "waitlist_ok") else None
+        return {} if answer is None else {"waitlist_ok": answer}
 
 
 def _chosen_session(session: Session, tracker: Tracker) -> WorkshopSession | None:

@@ -35,10 +35,14 @@ def tracker_database_url() -> str:
     processes never wait on one file lock.
     """
     _load_dotenv(ROOT / ".env")
-    url = os.environ.get("TRACKER_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("TRACKER_DATABASE_URL", "")
+    if not url:
+        records = os.environ.get("DATABASE_URL", "")
+        is_pg = records.startswith(("postgresql", "postgres://"))
+        url = records if is_pg else f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
     if url.startswith(("postgresql", "postgres://")):
-        return "postgresql://" + url.split("://", 1)[1]
-    return f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+        return "postgresql://" + url.split("://", 1)[1]  # psycopg2, the driver of Rasa's environment
+    return url
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""Shared fixtures: real databases (a SQLite file and PostgreSQL), migrated and seeded."""
+"""Shared fixtures: real databases (a SQLite file and PostgreSQL), migrated and seeded, and the real
+Rasa server and action server on loopback with the trained model."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from puente.settings import app_database_url
+from puente.stack import Stack, free_port, train
 from records import db, migrate, seed
 from records.db import unit_of_work
 
@@ -77,3 +80,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
 @pytest.fixture
 def engine(database_url: str) -> Engine:
     return db.engine_for(database_url)
+
+
+@dataclass
+class Servers:
+    rasa_url: str
+    records: Engine
+    tracker: Engine
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    folder: Path = tmp_path_factory.mktemp("stack")
+    records_url = prepared(f"sqlite:///{folder / 'records.db'}")
+    tracker_url = f"sqlite:///{folder / 'tracker.db'}"
+    stack = Stack(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        # PUENTE_MODEL pins a model while the data is being edited; by default the current one.
+        model=Path(os.environ["PUENTE_MODEL"]) if os.environ.get("PUENTE_MODEL") else train(),
+        env={"DATABASE_URL": records_url, "TRACKER_DATABASE_URL": tracker_url},
+    )
+    stack.start()
+    try:
+        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(tracker_url))
+    finally:
+        stack.stop()

@@ -1,47 +1,15 @@
-"""A real Rasa server and action server on loopback, with the trained model and SQLite records."""
+"""Talking to the assistant through the real servers (the `servers` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from puente import i18n, langid
-from puente.stack import Stack, free_port, train
-from records import db
-from tests.conftest import prepared
-
-
-@dataclass
-class Servers:
-    rasa_url: str
-    records: Engine
-    tracker: Engine
-
-
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder: Path = tmp_path_factory.mktemp("stack")
-    records_url = prepared(f"sqlite:///{folder / 'records.db'}")
-    tracker_url = f"sqlite:///{folder / 'tracker.db'}"
-    stack = Stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        # PUENTE_MODEL pins a model while the data is being edited; by default the current one.
-        model=Path(os.environ["PUENTE_MODEL"]) if os.environ.get("PUENTE_MODEL") else train(),
-        env={"DATABASE_URL": records_url, "TRACKER_DATABASE_URL": tracker_url},
-    )
-    stack.start()
-    try:
-        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(tracker_url))
-    finally:
-        stack.stop()
+from tests.conftest import Servers
 
 
 def reply_language(text_: str) -> str | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from puente import i18n
 from records.db import unit_of_work
 from records.models import Enrolment, LeaseGuaranteeApplication, Resident
-from tests.e2e.conftest import Chat, Servers
+from tests.conftest import Servers
+from tests.e2e.conftest import Chat
 
 pytestmark = pytest.mark.servers
 
@@ -50,8 +52,8 @@ def test_the_tables_survive_sql_looking_answers_inside_a_form(servers: Servers, 
     chat.press('"language": "es"')
     chat.say("quiero postular al aval del arriendo")
     chat.press("/affirm")
-    chat.say("'; DROP TABLE residents; --")  # household size: refused, asked again
-    assert "3" in chat.text
+    chat.say("'; DROP TABLE residents; --")  # not a household size: asked again
+    assert i18n.t("es", "lease.ask_household") in chat.text or i18n.t("es", "lease.bad_household") in chat.text
     chat.say("2")
     chat.say("1")
     chat.say("Robert'); DELETE FROM enrolments; --")  # not a name: asked again

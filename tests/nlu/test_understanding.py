@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from benchmarks.nlu_scoring import languages, score
-from tests.e2e.conftest import Servers
+from tests.conftest import Servers
 from tools.check_nlu import check
 
 pytestmark = pytest.mark.servers
