@@ -47,14 +47,15 @@ def yes_or_no(tracker: Tracker) -> bool | None:
     return {"affirm": True, "deny": False}.get(intent or "")
 
 
-def answers_question(tracker: Tracker, question_action: str) -> bool:
-    """The latest message replies to `question_action` (nothing else happened in between).
+def answers_question(tracker: Tracker, *question_actions: str) -> bool:
+    """The latest message replies to a question one of `question_actions` asked (nothing else
+    happened in between).
 
     Erasing data or cancelling a seat needs a yes to that very question, not a stray "ok" later.
     """
     for event in reversed(tracker.events):
         if event.get("event") == "action" and event.get("name") not in ("action_listen", "action_extract_slots", None):
-            return event.get("name") == question_action
+            return event.get("name") in question_actions
     return False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import RecordsAction, Say, answers_question, yes_no
@@ -30,8 +30,8 @@ class ActionForgetMe(RecordsAction):
         return "action_forget_me"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if not answers_question(tracker, "action_confirm_forget"):
-            return [FollowupAction("action_confirm_forget")]  # a yes to this question, or nothing
+        if not answers_question(tracker, "action_confirm_forget", self.name()):
+            return ActionConfirmForget().act(say, tracker, domain)  # a yes to this question, or nothing
         with unit_of_work() as session:
             residents.erase(session, tracker.sender_id)
         say("privacy.forgotten")

@@ -6,7 +6,7 @@ import difflib
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -316,8 +316,8 @@ class ActionWorkshopCancelConfirm(RecordsAction):
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         done = [SlotSet("pending_confirmation", None), SlotSet("cancel_code", None)]
-        if not answers_question(tracker, "action_workshop_cancel_ask"):
-            return [FollowupAction("action_workshop_cancel_ask")]  # a yes to this question, or nothing
+        if not answers_question(tracker, "action_workshop_cancel_ask", self.name()):
+            return ActionWorkshopCancelAsk().act(say, tracker, domain)  # a yes to this question, or nothing
         with unit_of_work() as session:
             target = next((e for e in _active(session, tracker) if e.code == tracker.get_slot("cancel_code")), None)
             if target is None:
