@@ -13,15 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from puente import i18n
+from records import outbox
 from records.codes import new_code
-from records.models import (
-    Enrolment,
-    EnrolmentStatus,
-    OutboxMessage,
-    Resident,
-    Workshop,
-    WorkshopSession,
-)
+from records.models import Enrolment, EnrolmentStatus, Resident, Workshop, WorkshopSession
 from records.texts import localized
 
 ACTIVE = (EnrolmentStatus.enrolled, EnrolmentStatus.waitlisted)
@@ -129,24 +123,17 @@ def cancel(session: Session, enrolment: Enrolment) -> Enrolment | None:
     if first is None:
         return None
     first.status = EnrolmentStatus.enrolled
-    resident = session.get(Resident, first.resident_id)
-    assert resident is not None
-    lang = resident.language
-    text, _ = localized(first.session.workshop.texts, lang)
-    session.add(
-        OutboxMessage(
-            resident_id=resident.id,
-            sender_id=resident.sender_id,
-            language=lang,
-            kind="waitlist_promoted",
-            text=i18n.t(
-                lang,
-                "workshops.promoted",
-                workshop=text.name if text else first.session.workshop.key,
-                start=i18n.isolate(first.session.starts_on.strftime("%d/%m/%Y"), lang),
-                code=i18n.isolate(first.code, lang),
-            ),
+    workshop = first.session.workshop
+
+    def render(lang: str) -> str:
+        text, _ = localized(workshop.texts, lang)
+        return i18n.t(
+            lang,
+            "workshops.promoted",
+            workshop=text.name if text else workshop.key,
+            start=i18n.isolate(first.session.starts_on.strftime("%d/%m/%Y"), lang),
+            code=i18n.isolate(first.code, lang),
         )
-    )
-    session.flush()
+
+    outbox.notify(session, first.resident_id, "waitlist_promoted", render)
     return first

@@ -6,14 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from puente import i18n
+from records import outbox
 from records.codes import new_code
-from records.models import (
-    LeaseGuaranteeApplication,
-    LeaseStatus,
-    LeaseStatusChange,
-    OutboxMessage,
-    Resident,
-)
+from records.models import LeaseGuaranteeApplication, LeaseStatus, LeaseStatusChange, Resident
 
 INCOME_BANDS = ("under_500k", "500k_800k", "800k_1200k", "over_1200k")
 
@@ -54,22 +49,15 @@ def set_status(session: Session, reference: str, status: LeaseStatus, note: str 
     ).one()
     application.status = status
     application.history.append(LeaseStatusChange(status=status, note=note))
-    resident = session.get(Resident, application.resident_id)
-    assert resident is not None
-    lang = resident.language
-    session.add(
-        OutboxMessage(
-            resident_id=resident.id,
-            sender_id=resident.sender_id,
-            language=lang,
-            kind="lease_status",
-            text=i18n.t(
-                lang,
-                "lease.status_changed",
-                reference=i18n.isolate(application.reference, lang),
-                status=i18n.t(lang, f"lease.statuses.{status.value}"),
-            ),
-        )
+    outbox.notify(
+        session,
+        application.resident_id,
+        "lease_status",
+        lambda lang: i18n.t(
+            lang,
+            "lease.status_changed",
+            reference=i18n.isolate(application.reference, lang),
+            status=i18n.t(lang, f"lease.statuses.{status.value}"),
+        ),
     )
-    session.flush()
     return application
