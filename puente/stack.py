@@ -200,6 +200,9 @@ def run() -> int:
         return chat.main(stack.rasa_url)
     except KeyboardInterrupt:
         return 0
+    except (RuntimeError, TimeoutError) as error:  # a port in use, a broken model...
+        print(f"could not start: {error}\nsee the logs in var/log/ (*.{stack.rasa_port}.log)")
+        return 1
     finally:
         print("\nstopping...", flush=True)
         stack.stop()
