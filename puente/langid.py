@@ -22,6 +22,8 @@ SHORT = 2
 OTHERS = ("en", "fr")  # recognised so they are not mistaken for es/ht, never answered in
 SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")}
 WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
+# Codes people copy from the bot ("GRA-2KFK8", "GA-7K3P9Q") and links are in no language.
+NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|\S+@\S+")
 ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
 
 
@@ -68,7 +70,7 @@ def identify(text: str) -> Guess:
         script = _meta(lang, "script")
         if isinstance(script, str) and script in SCRIPTS and SCRIPTS[script].search(text):
             return Guess(lang, True)
-    lowered = text.lower()
+    lowered = NOT_WORDS.sub(" ", text).lower()
     words = WORD.findall(lowered)
     if not words:
         return Guess(None, False)

@@ -34,6 +34,7 @@ def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
+        TF_DETERMINISTIC_OPS="1",  # the same data trains the same model
         PYTHONWARNINGS="ignore",
     )
     env.update(extra or {})

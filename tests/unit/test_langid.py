@@ -45,3 +45,8 @@ def test_a_new_conversation_uses_the_channel_hint_then_spanish() -> None:
 
 def test_a_clear_message_in_another_language_switches() -> None:
     assert choose("kijan pou m enskri nan kou panyol la", "es") == "ht"
+
+
+def test_codes_copied_from_the_bot_are_not_arabizi() -> None:
+    assert identify("mi codigo es GRA-2KFK8, quiero saber cuando empieza").language == "es"
+    assert choose("GA-7K3P9Q", "ht") == "ht"
