@@ -2,6 +2,8 @@
 
     .venvs/app/bin/python -m benchmarks.load [--conversations 20] [--rounds 3]
 
+--think S adds a person's pause (uniform 0..2S seconds) before each message; without it every
+conversation sends its next message the moment it gets a reply (saturation).
 Starts its own action server and Rasa server (the current model, a fresh SQLite records file),
 then runs N conversations at once, each a realistic multi-turn flow: greeting, language, service
 question, workshop list, enrolment form with consent, status, cancellation. Prints p50/p95/max
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import tempfile
 import time
@@ -53,9 +56,11 @@ def tree_rss_mb(pid: int) -> float:
 
 
 async def conversation(
-    client: httpx.AsyncClient, url: str, sender: str, latencies: list[float], errors: list[str]
+    client: httpx.AsyncClient, url: str, sender: str, latencies: list[float], errors: list[str], think: float = 0.0
 ) -> None:
     for message in FLOW:
+        if think:
+            await asyncio.sleep(random.uniform(0, 2 * think))  # a person reading and typing
         started = time.perf_counter()
         try:
             response = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message})
@@ -67,7 +72,7 @@ async def conversation(
         latencies.append(time.perf_counter() - started)
 
 
-async def run_load(url: str, conversations: int, rounds: int) -> None:
+async def run_load(url: str, conversations: int, rounds: int, think: float) -> None:
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=conversations)) as client:
         await conversation(client, url, "warmup", [], [])
         for round_ in range(rounds):
@@ -75,12 +80,15 @@ async def run_load(url: str, conversations: int, rounds: int) -> None:
             errors: list[str] = []
             started = time.perf_counter()
             await asyncio.gather(
-                *(conversation(client, url, f"load:{round_}:{n}", latencies, errors) for n in range(conversations))
+                *(
+                    conversation(client, url, f"load:{round_}:{n}", latencies, errors, think)
+                    for n in range(conversations)
+                )
             )
             elapsed = time.perf_counter() - started
             q = statistics.quantiles(latencies, n=100)
             print(
-                f"round {round_ + 1}: {conversations} conversations x {len(FLOW)} turns: "
+                f"round {round_ + 1}: {conversations} conversations x {len(FLOW)} turns, think {think:.0f} s: "
                 f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
                 f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
             )
@@ -92,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a person takes between messages")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="puente-load-"))
     records = prepared(f"sqlite:///{folder / 'records.db'}")
@@ -105,7 +114,7 @@ def main() -> None:
     stack.start()
     print(f"model {stack.model.name if stack.model else ''}: servers ready in {time.perf_counter() - started:.1f} s")
     try:
-        asyncio.run(run_load(stack.rasa_url, args.conversations, args.rounds))
+        asyncio.run(run_load(stack.rasa_url, args.conversations, args.rounds, args.think))
         rasa, actions = stack.processes[1], stack.processes[0]
         print(f"memory: Rasa server {tree_rss_mb(rasa.pid):.0f} MB, action server {tree_rss_mb(actions.pid):.0f} MB")
     finally:
