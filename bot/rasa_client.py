@@ -44,10 +44,5 @@ class RasaClient:
         response.raise_for_status()
         return [Reply.from_rasa(item) for item in response.json()]
 
-    async def tracker(self, sender: str) -> dict[str, Any]:
-        response = await self.http.get(f"{self.base_url}/conversations/{sender}/tracker")
-        response.raise_for_status()
-        return response.json()
-
     async def close(self) -> None:
         await self.http.aclose()
