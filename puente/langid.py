@@ -25,6 +25,7 @@ WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
 # Codes people copy from the bot ("GRA-2KFK8", "GA-7K3P9Q") and links are in no language.
 NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|\S+@\S+")
 ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
+ORDINAL = re.compile(r"^\d+(?:er|ro|do|to|vo|no|mo|ra|da|ta|va|na|ma)$")  # 3er, 2do, 5to: Spanish
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def _romanised(words: list[str], text: str) -> str | None:
         if not markers:
             continue
         hits = sum(w in markers for w in words)
-        digit_words = len(ARABIZI_DIGIT.findall(text))
-        if hits >= 2 or (digit_words >= 1 and hits >= 1) or digit_words >= 2 or (words and hits == len(words)):
+        digit_words = sum(1 for w in ARABIZI_DIGIT.findall(text) if not ORDINAL.match(w))
+        if hits >= 2 or digit_words >= 1 or (words and hits == len(words)):
             return lang
     return None
 
@@ -77,15 +78,19 @@ def identify(text: str) -> Guess:
     romanised = _romanised(words, lowered)
     if romanised:
         return Guess(romanised, len(words) > SHORT)
-    if len(words) <= SHORT:
-        for lang in i18n.languages():
-            if any(w in _markers(lang) for w in words):
-                return Guess(lang, False)
-        return Guess(None, False)
-    lang, probability = _identifier().classify(lowered)
-    if probability < CONFIDENCE:
-        return Guess(None, False)
-    return Guess(lang, True)
+    if len(words) > SHORT:
+        lang, probability = _identifier().classify(lowered)
+        if probability >= CONFIDENCE:
+            return Guess(lang, True)
+    return Guess(_by_markers(words), False)
+
+
+def _by_markers(words: list[str]) -> str | None:
+    """A weak guess from words typical of one language ("mesi", "orevwa zanmi"), if one stands out."""
+    hits = {lang: sum(w in _markers(lang) for w in words) for lang in i18n.languages()}
+    best = max(hits.values(), default=0)
+    leaders = [lang for lang, n in hits.items() if n == best]
+    return leaders[0] if best and len(leaders) == 1 else None
 
 
 def choose(text: str, current: str | None, hint: str | None = None) -> str:
