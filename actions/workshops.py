@@ -93,14 +93,10 @@ class ActionWorkshopList(RecordsAction):
                 return []
             lines = [say.t("workshops.list_intro")]
             lines += [session_line(say, session, ws) for ws in upcoming]
-            keys = list(dict.fromkeys(ws.workshop.key for ws in upcoming))
+            offered = {ws.workshop.key: ws.workshop for ws in upcoming}  # one button per workshop, in date order
             buttons = [
-                button(
-                    say.t("workshops.enrol_in", workshop=workshop_name(ws.workshop, say.lang)),
-                    "workshop_enrol",
-                    workshop=ws.workshop.key,
-                )
-                for ws in (next(s for s in upcoming if s.workshop.key == key) for key in keys)
+                button(say.t("workshops.enrol_in", workshop=workshop_name(w, say.lang)), "workshop_enrol", workshop=key)
+                for key, w in offered.items()
             ]
             say.text("\n\n".join(lines), buttons)
         return [SlotSet("workshop", wanted.key)] if wanted else []
