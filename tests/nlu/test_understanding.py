@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import httpx
 import pytest
 
 from benchmarks.nlu_scoring import languages, score
+from puente.stack import ROOT, VENVS, rasa_env
 from tests.conftest import Servers
 from tools.check_nlu import check
 
@@ -48,3 +50,13 @@ def test_language_identification_on_the_test_split(parse, language: str) -> None
 @pytest.mark.parametrize("language", languages())
 def test_training_data_is_clean(language: str) -> None:
     assert check(language) == []
+
+
+def test_rasa_data_validate_is_clean() -> None:
+    """Domain, rules and training data agree, with warnings counted as failures."""
+    done = subprocess.run(
+        [str(VENVS / "rasa" / "bin" / "rasa"), "data", "validate", "--fail-on-warnings",
+         "--data", "nlu", "stories", "--domain", "domain", "--config", "config.yml"],
+        cwd=ROOT, env=rasa_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
