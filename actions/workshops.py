@@ -91,6 +91,11 @@ class ActionWorkshopList(RecordsAction):
             if not upcoming:
                 say("workshops.none_upcoming")
                 return []
+            if wanted is None:  # the next group of each workshop: a short message on a small screen
+                firsts: dict[str, WorkshopSession] = {}
+                for ws in upcoming:
+                    firsts.setdefault(ws.workshop.key, ws)
+                upcoming = list(firsts.values())
             lines = [say.t("workshops.list_intro")]
             lines += [session_line(say, session, ws) for ws in upcoming]
             offered = {ws.workshop.key: ws.workshop for ws in upcoming}  # one button per workshop, in date order

@@ -54,3 +54,10 @@ async def test_records_down_gives_a_polite_answer_in_the_persons_language(
     monkeypatch.undo()
     with unit_of_work(engine) as session:
         assert session.scalar(select(func.count(Enrolment.id))) == 0
+
+
+async def test_the_general_list_shows_the_next_group_of_each_workshop(engine: Engine, run_action: ActionRunner) -> None:
+    reply = await run_action("action_workshop_list", slots={"language": "ht"})
+    buttons = reply["responses"][0]["buttons"]
+    assert len(buttons) == 5  # the five workshops of the seed, one button each
+    assert texts(reply).count("📍") == 5
