@@ -48,27 +48,16 @@ def tracker_database_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    rasa_url: str
     action_port: int
     rasa_port: int
-    default_language: str = "es"
-    telegram_token: str = ""
     retention_months: int = 12
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 def load() -> Settings:
     _load_dotenv(ROOT / ".env")
-    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
     return Settings(
         database_url=app_database_url(os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'puente.db'}")),
-        rasa_url=os.environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        rasa_port=rasa_port,
-        default_language=os.environ.get("DEFAULT_LANGUAGE", "es"),
-        telegram_token=os.environ.get("TELEGRAM_TOKEN", ""),
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         retention_months=int(os.environ.get("RETENTION_MONTHS", "12")),
     )
