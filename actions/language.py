@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from puente import i18n, langid
+from records import chats
+from records.db import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 def detect(tracker: Tracker) -> str:
@@ -33,4 +39,11 @@ class ActionDetectLanguage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         lang = detect(tracker)
-        return [SlotSet("language", lang)] if lang != tracker.get_slot("language") else []
+        if lang == tracker.get_slot("language"):
+            return []
+        try:  # the gateway's own messages (a sticker reply, a notification) follow the conversation
+            with unit_of_work() as session:
+                chats.remember_language(session, tracker.sender_id, lang)
+        except SQLAlchemyError:
+            log.warning("could not record the language of a conversation", exc_info=True)
+        return [SlotSet("language", lang)]

@@ -29,6 +29,10 @@ class Reply:
         )
 
 
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) did not answer: the message must be kept and retried."""
+
+
 class RasaClient:
     """One client per process; `send` is safe to call concurrently."""
 
@@ -37,12 +41,18 @@ class RasaClient:
         self.http = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
-        response = await self.http.post(
-            f"{self.base_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text, "metadata": metadata or {}},
-        )
-        response.raise_for_status()
-        return [Reply.from_rasa(item) for item in response.json()]
+        try:
+            response = await self.http.post(
+                f"{self.base_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata or {}},
+            )
+            response.raise_for_status()
+            replies = [Reply.from_rasa(item) for item in response.json()]
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        if not replies:  # every turn of ours says something: silence means a custom action failed
+            raise RasaUnavailable("Rasa answered nothing (is the action server up?)")
+        return replies
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -60,3 +60,24 @@ def isolate(value: object, language: str | None) -> str:
     """Keeps codes, numbers and links readable inside right-to-left text (Unicode FSI...PDI)."""
     text = str(value)
     return f"\u2068{text}\u2069" if rtl(language) else text
+
+
+def from_hint(hint: str | None) -> str | None:
+    """The supported language a channel's hint suggests: Telegram's `language_code` ("fr-HT")
+    through each catalog's `meta.channel_hints`, or a WhatsApp number ("+509...") through
+    `meta.phone_prefixes` (the longest matching prefix wins)."""
+    if not hint:
+        return None
+    digits = hint.lstrip("+")
+    if digits.isdigit():
+        best: tuple[int, str | None] = (0, None)
+        for code in languages():
+            for prefix in lookup(code, "meta.phone_prefixes") or []:
+                if digits.startswith(str(prefix)) and len(str(prefix)) > best[0]:
+                    best = (len(str(prefix)), code)
+        return best[1]
+    base = hint.replace("_", "-").split("-")[0].lower()
+    for code in languages():
+        if base == code or base in (lookup(code, "meta.channel_hints") or []):
+            return code
+    return None

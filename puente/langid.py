@@ -101,8 +101,4 @@ def choose(text: str, current: str | None, hint: str | None = None) -> str:
         return guess.language
     if current in supported:
         return current
-    if hint:
-        base = hint.split("-")[0].lower()
-        if base in supported:
-            return base
-    return i18n.DEFAULT
+    return i18n.from_hint(hint) or i18n.DEFAULT

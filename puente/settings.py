@@ -46,18 +46,86 @@ def tracker_database_url() -> str:
 
 
 @dataclass(frozen=True)
+class Telegram:
+    token: str
+    api_url: str = "https://api.telegram.org"
+    # Empty: long polling (works behind NAT, no public address needed). Else the public HTTPS URL
+    # of the gateway's /telegram route.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+
+
+@dataclass(frozen=True)
+class WhatsApp:
+    token: str
+    phone_number_id: str
+    app_secret: str
+    verify_token: str
+    api_url: str = "https://graph.facebook.com/v21.0"
+    # An approved template with one body parameter, for notifications outside the 24-hour window.
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class Gateway:
+    host: str = "127.0.0.1"
+    port: int = 8088
+    rasa_url: str = "http://127.0.0.1:5005"
+    # Per person: a burst of this many messages, then one more every `rate_interval` seconds.
+    rate_burst: int = 8
+    rate_interval: float = 3.0
+    # How many messages the gateway has in Rasa at once, all people together.
+    rasa_concurrency: int = 8
+    retry_interval: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     action_port: int
     rasa_port: int
     retention_months: int = 12
+    gateway: Gateway = Gateway()
+    telegram: Telegram | None = None
+    whatsapp: WhatsApp | None = None
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
 
 
 def load() -> Settings:
     _load_dotenv(ROOT / ".env")
+    rasa_port = int(_env("RASA_PORT", "5005"))
+    telegram = None
+    if _env("TELEGRAM_TOKEN"):
+        telegram = Telegram(
+            token=_env("TELEGRAM_TOKEN"),
+            api_url=_env("TELEGRAM_API_URL", Telegram.api_url).rstrip("/"),
+            webhook_url=_env("TELEGRAM_WEBHOOK_URL"),
+            webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
+        )
+    whatsapp = None
+    wa = {k: _env(f"WHATSAPP_{k.upper()}") for k in ("token", "phone_number_id", "app_secret", "verify_token")}
+    if any(wa.values()):
+        missing = [f"WHATSAPP_{k.upper()}" for k, v in wa.items() if not v]
+        if missing:  # half a configuration would accept unsigned webhooks or fail at the first reply
+            raise SystemExit("WhatsApp is partly configured; also set " + ", ".join(missing))
+        whatsapp = WhatsApp(
+            **wa, api_url=_env("WHATSAPP_API_URL", WhatsApp.api_url).rstrip("/"), template=_env("WHATSAPP_TEMPLATE")
+        )
     return Settings(
-        database_url=app_database_url(os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'puente.db'}")),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
-        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-        retention_months=int(os.environ.get("RETENTION_MONTHS", "12")),
+        database_url=app_database_url(_env("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'puente.db'}")),
+        action_port=int(_env("ACTION_PORT", "5055")),
+        rasa_port=rasa_port,
+        retention_months=int(_env("RETENTION_MONTHS", "12")),
+        gateway=Gateway(
+            host=_env("GATEWAY_HOST", Gateway.host),
+            port=int(_env("GATEWAY_PORT", str(Gateway.port))),
+            rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            rate_burst=int(_env("RATE_LIMIT_BURST", str(Gateway.rate_burst))),
+            rate_interval=float(_env("RATE_LIMIT_INTERVAL", str(Gateway.rate_interval))),
+        ),
+        telegram=telegram,
+        whatsapp=whatsapp,
     )

@@ -196,3 +196,70 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A gateway claims a message before sending it, so two gateways never both send it;
+    # a claim left by a crashed gateway expires and the message is tried again.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Chat(Base):
+    """One conversation on a channel, as the gateway sees it (no personal data beyond the address).
+
+    `sender_id` is what Rasa knows the conversation by ("telegram:<chat id>", "whatsapp:<phone>").
+    """
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    # Written by the action server whenever the conversation's language changes.
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_hint: Mapped[str | None] = mapped_column(String(16))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Only one gateway process talks to Rasa for a chat at a time, in arrival order.
+    lease_owner: Mapped[str | None] = mapped_column(String(60))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "We received your message" is said once per outage, not once per message.
+    waiting_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundState(str, enum.Enum):
+    pending = "pending"  # kept until Rasa has answered it
+    done = "done"
+    ignored = "ignored"  # answered by a rule of the gateway (a sticker, a flood), not by Rasa
+
+
+class InboundMessage(Base):
+    """A message as received: stored before the channel is acknowledged, so it survives a crash
+    or Rasa being down, and recognised when the channel delivers it again.
+
+    The text is erased once answered; only the channel's message id stays, to spot redeliveries.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    state: Mapped[InboundState] = mapped_column(
+        Enum(InboundState, native_enum=False, length=20), default=InboundState.pending, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ButtonPayload(Base):
+    """Rasa button payloads too long for a channel's button id (Telegram allows 64 bytes)."""
+
+    __tablename__ = "button_payloads"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from records.models import OutboxMessage, Resident
+from records.models import OutboxMessage, Resident, utcnow
 
 
 def notify(session: Session, resident_id: int, kind: str, render: Callable[[str], str]) -> OutboxMessage:
@@ -24,3 +26,65 @@ def notify(session: Session, resident_id: int, kind: str, render: Callable[[str]
     session.add(message)
     session.flush()
     return message
+
+
+def claim(session: Session, prefixes: tuple[str, ...], seconds: float, limit: int = 50) -> list[OutboxMessage]:
+    """Claims undelivered messages for the channels this gateway serves (`telegram:`, `whatsapp:`).
+
+    A claim is an atomic conditional update, so of several gateways exactly one sends each message.
+    """
+    now = utcnow()
+    candidates = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.delivered_at.is_(None))
+        .where(or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .where(or_(*(OutboxMessage.sender_id.startswith(p) for p in prefixes)))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    claimed: list[OutboxMessage] = []
+    for message_id in candidates:
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
+            .where(or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+            .values(claimed_until=now + timedelta(seconds=seconds))
+        ).rowcount
+        if taken:
+            claimed.append(session.get_one(OutboxMessage, message_id))
+    return claimed
+
+
+def delivered(session: Session, message_id: int) -> None:
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(delivered_at=utcnow(), last_error="")
+    )
+
+
+# Why a notification waits without counting as a failure: WhatsApp lets a business write first only
+# within 24 hours of the person's last message (or with an approved template).
+WINDOW = "waiting for the person to write (24-hour window)"
+
+
+def held(session: Session, message_id: int, retry_after: float, reason: str) -> None:
+    """Not sent this time (a channel error, or the 24-hour window): try again later."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            claimed_until=utcnow() + timedelta(seconds=retry_after),
+            attempts=OutboxMessage.attempts + (0 if reason == WINDOW else 1),
+            last_error=reason[:200],
+        )
+    )
+
+
+def release_for(session: Session, sender_id: str) -> None:
+    """The person just wrote: messages held for the 24-hour window can go now. (Messages another
+    gateway is sending right now keep their claim, or they could go out twice.)"""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sender_id == sender_id, OutboxMessage.delivered_at.is_(None))
+        .where(OutboxMessage.last_error == WINDOW)
+        .values(claimed_until=None)
+    )
