@@ -87,6 +87,8 @@ async def start(conf: settings.Settings, poll_timeout: int = 10, owner: str | No
         uvicorn.Config(
             http_app(gateway, conf, telegram_app, secret), host=conf.gateway.host, port=conf.gateway.port,
             log_level="warning", lifespan="off", access_log=False,
+            # No websockets (sanic, via rasa-sdk, pins an old websockets uvicorn cannot use), plain asyncio.
+            ws="none", loop="asyncio", http="h11",
         )
     )  # fmt: skip
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # ours, below

@@ -116,6 +116,7 @@ class Stack:
     model: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    rasa_process: subprocess.Popen[bytes] | None = None
 
     @property
     def rasa_url(self) -> str:
@@ -174,7 +175,16 @@ class Stack:
                 "credentials.yml",
             ],
         )
+        self.rasa_process = rasa
         wait_http(f"{self.rasa_url}/status", 180, rasa)
+
+    def stop_rasa(self) -> None:
+        """Stops only the Rasa server (the tests' "Rasa went down")."""
+        process = self.rasa_process
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        self.rasa_process = None
 
     def stop(self) -> None:
         for process in self.processes:

@@ -87,6 +87,11 @@ class Servers:
     rasa_url: str
     records: Engine
     tracker: Engine
+    stack: Stack
+
+    @property
+    def records_url(self) -> str:
+        return self.records.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +108,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     )
     stack.start()
     try:
-        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(tracker_url))
+        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(tracker_url), stack)
     finally:
         stack.stop()
