@@ -5,6 +5,7 @@ path, the real Rasa server and action server of the `servers` fixture."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
@@ -27,7 +28,8 @@ class GatewayThread:
     """Runs `bot.server.start(conf)` on an event loop in a background thread, like a process."""
 
     def __init__(self, conf: settings.Settings, owner: str | None = None) -> None:
-        self.conf = conf
+        # A port of its own, so several gateways can share one configuration (as replicas do).
+        self.conf = dataclasses.replace(conf, gateway=dataclasses.replace(conf.gateway, port=free_port()))
         self.owner = owner
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
