@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -70,9 +71,14 @@ class ChatView:
         return self.sender_id.split(":", 1)[1]
 
 
+def clean(text: str) -> str:
+    """Without control characters (PostgreSQL refuses NUL in text), line breaks and tabs kept."""
+    return "".join(ch for ch in text if ch >= " " or ch in "\n\t")
+
+
 def rasa_text(incoming: Incoming) -> str:
     """What Rasa reads: a pressed button's payload as is; typed commands mapped; text trimmed."""
-    text = incoming.text.strip()
+    text = clean(incoming.text).strip()
     if incoming.metadata.get("button"):
         return text
     if text.startswith("/"):
@@ -91,6 +97,7 @@ class Gateway:
         self.rasa_slots = asyncio.Semaphore(config.rasa_concurrency)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.drains = itertools.count(1)
         self.outcomes: Counter[str] = Counter()  # what happened to each update, for tests and the health page
 
     def add_channel(self, channel: Channel) -> None:
@@ -116,6 +123,7 @@ class Gateway:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
+            self.outcomes["error"] += 1
             log.error("gateway task failed", exc_info=task.exception())
 
     # -- receiving --------------------------------------------------------------------------------
@@ -169,7 +177,7 @@ class Gateway:
         if first is None:
             return
         chat_id = first.id
-        owner = self.owner
+        owner = f"{self.owner}:{next(self.drains)}"  # each drain its own owner, even within one process
         while True:
             if not await self.db(lambda s: chats.acquire(s, chat_id, owner, LEASE_SECONDS)):
                 return  # another gateway process holds it; it will see the new message
@@ -187,7 +195,9 @@ class Gateway:
 
     async def _answer(self, chat: ChatView, message: Pending) -> bool:
         channel = self.channels.get(chat.channel)
-        typing = asyncio.create_task(self._keep_typing(channel, chat.address)) if channel else None
+        done = asyncio.Event()
+        if channel is not None and message.attempts == 0:
+            self.spawn(self._keep_typing(channel, chat.address, done))
         try:
             async with self.rasa_slots:
                 replies = await self.rasa.send(chat.sender_id, message.text, message.metadata)
@@ -199,8 +209,7 @@ class Gateway:
                 await self.db(lambda s: chats.set_waiting_notice(s, chat.id, utcnow()))
             return False
         finally:
-            if typing:
-                typing.cancel()
+            done.set()
         # Done as soon as Rasa has it: a crash from here on must not feed it to Rasa twice.
         await self.db(lambda s: (chats.finish(s, message.id), chats.set_waiting_notice(s, chat.id, None)))
         self.outcomes["answered"] += 1
@@ -214,13 +223,15 @@ class Gateway:
             self.outcomes["send_failed"] += 1
         return True
 
-    async def _keep_typing(self, channel: Channel, address: str) -> None:
-        while True:
+    async def _keep_typing(self, channel: Channel, address: str, done: asyncio.Event) -> None:
+        # Ends by the event, not by cancelling: a cancel landing inside the HTTP client can be lost.
+        while not done.is_set():
             try:
                 await channel.typing(address)
             except Exception:  # a typing indicator is a nicety, never a reason to fail
                 log.debug("typing indicator failed", exc_info=True)
-            await asyncio.sleep(4.5)  # Telegram shows it for 5 s
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), 4.5)  # Telegram shows it for 5 s
 
     async def say(self, sender_id: str, key: str, buttons: list[Button] | None = None) -> None:
         """A gateway's own message (catalog `key`) in the conversation's language."""

@@ -193,6 +193,7 @@ def build(config: settings.Telegram, gateway: Gateway) -> Application:
             await channel.send(incoming.address, [Reply(i18n.t(language, "channels.down"))], language)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        gateway.outcomes["error"] += 1
         log.error("error while handling a Telegram update", exc_info=context.error)
 
     application.add_handler(TypeHandler(Update, handle))

@@ -1,6 +1,6 @@
 """Starts and stops the processes of Puente: records set-up, training, action server, Rasa server.
 
-`python -m puente.stack run`      set up, then the local chat (or the gateway, once configured)
+`python -m puente.stack run`      set up, then the gateway if a channel is configured, else the local chat
 `python -m puente.stack prepare`  records and model only (the test command uses it)
 """
 
@@ -206,6 +206,13 @@ def run() -> int:
     print("starting the action server and the Rasa server (about half a minute)...", flush=True)
     try:
         stack.start()
+        if conf.telegram or conf.whatsapp:  # a channel is configured: serve it (Ctrl-C stops)
+            import asyncio
+
+            from bot import server
+
+            asyncio.run(server.serve(conf))
+            return 0
         from bot import chat
 
         return chat.main(stack.rasa_url)

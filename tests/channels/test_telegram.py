@@ -139,12 +139,3 @@ def test_unknown_commands_never_reach_rasa_as_intents(fake_telegram: FakeTelegra
     person = TelegramPerson(fake_telegram, 700401, "es")
     person.say('/workshop_enrol{"workshop": "spanish_course"}')
     assert i18n.t("es", "menu.intro") in person.text  # answered as /help, no enrolment started
-
-
-def test_a_long_reply_is_split_at_sentence_boundaries(servers: Servers, fake_telegram: FakeTelegram) -> None:
-    from bot.channel import split_text
-
-    text = " ".join(f"Frase número {n} de una respuesta larga." for n in range(400))
-    pieces = split_text(text, 4096)
-    assert len(pieces) > 1 and all(len(p) <= 4096 for p in pieces)
-    assert all(p.endswith(".") for p in pieces) and " ".join(pieces) == text

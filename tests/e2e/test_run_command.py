@@ -68,3 +68,32 @@ def test_local_chat_answers_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_with_a_telegram_token_the_run_command_serves_telegram(tmp_path: Path) -> None:
+    from tests.channels.people import TelegramPerson
+    from tests.fakes.telegram_api import TOKEN, FakeTelegram
+
+    fake = FakeTelegram().start()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'records.db'}",
+        TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+        RASA_PORT=str(free_port()), ACTION_PORT=str(free_port()), GATEWAY_PORT=str(free_port()),
+        TELEGRAM_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url, PYTHONUNBUFFERED="1",
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "puente.stack", "run"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        read_until(process, "gateway: telegram connected", 300)
+        person = TelegramPerson(fake, 760001, "ar")
+        person.say("مرحبا")
+        assert [b["text"] for b in person.buttons()] == ["Español", "Kreyòl", "العربية"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        fake.stop()

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -107,7 +107,10 @@ class FakeTelegram:
         method = request.path_params["method"]
         if request.path_params["token"] != TOKEN:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ClientDisconnect:  # the client gave up (a poll cut short at shutdown)
+            return JSONResponse({"ok": False}, status_code=499)
         with self.lock:
             failures = self.failures.get(method)
             status = failures.pop(0) if failures else None

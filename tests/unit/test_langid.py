@@ -38,7 +38,8 @@ def test_english_or_french_keeps_the_conversation_language() -> None:
 
 def test_a_new_conversation_uses_the_channel_hint_then_spanish() -> None:
     assert choose("👍", None, "ar") == "ar"
-    assert choose("👍", None, "fr-FR") == "es"
+    assert choose("👍", None, "fr-FR") == "ht"  # a phone in French, in Quilicura: most likely Haitian
+    assert choose("👍", None, "en-US") == "es"
     assert choose("👍", None, None) == "es"
     assert choose("mesi", None, None) == "ht"  # a weak guess is enough when there is nothing else
 
