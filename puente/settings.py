@@ -125,6 +125,7 @@ def load() -> Settings:
             rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
             rate_burst=int(_env("RATE_LIMIT_BURST", str(Gateway.rate_burst))),
             rate_interval=float(_env("RATE_LIMIT_INTERVAL", str(Gateway.rate_interval))),
+            rasa_concurrency=int(_env("RASA_CONCURRENCY", str(Gateway.rasa_concurrency))),
         ),
         telegram=telegram,
         whatsapp=whatsapp,
