@@ -146,18 +146,20 @@ class Gateway:
         text = rasa_text(incoming) if incoming.kind == Kind.text else ""
         metadata = {"channel": incoming.channel, **({"language_hint": incoming.hint} if incoming.hint else {})}
 
-        def store(session: Session) -> bool:
+        def store(session: Session) -> tuple[bool, int]:
             stored = chats.receive(
                 session, incoming.sender_id, incoming.channel, incoming.external_id, text or None, metadata,
                 incoming.hint, InboundState.ignored if answer_here else InboundState.pending,
             )  # fmt: skip
-            if stored is not None:
-                outbox.release_for(session, incoming.sender_id)  # the person is here: held notices may go
-            return stored is not None
+            if stored is None:
+                return False, 0
+            return True, outbox.release_for(session, incoming.sender_id)  # the person is here: held notices go
 
-        if not await self.db(store):
+        stored, released = await self.db(store)
+        if not stored:
             return "duplicate"
-        self.spawn(self.deliver_outbox(incoming.sender_id))
+        if released:
+            self.spawn(self.deliver_outbox(incoming.sender_id))
         if not allowed:
             if tell:
                 await self.say(incoming.sender_id, "channels.too_many")

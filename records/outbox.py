@@ -79,12 +79,12 @@ def held(session: Session, message_id: int, retry_after: float, reason: str) -> 
     )
 
 
-def release_for(session: Session, sender_id: str) -> None:
+def release_for(session: Session, sender_id: str) -> int:
     """The person just wrote: messages held for the 24-hour window can go now. (Messages another
     gateway is sending right now keep their claim, or they could go out twice.)"""
-    session.execute(
+    return session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.sender_id == sender_id, OutboxMessage.delivered_at.is_(None))
         .where(OutboxMessage.last_error == WINDOW)
         .values(claimed_until=None)
-    )
+    ).rowcount

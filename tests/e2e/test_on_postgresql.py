@@ -27,7 +27,7 @@ def pg_servers() -> Iterator[Servers]:
     stack = Stack(rasa_port=free_port(), action_port=free_port(), model=train(), env={"DATABASE_URL": url})
     stack.start()
     try:
-        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(records_url))
+        yield Servers(stack.rasa_url, db.engine_for(records_url), db.make_engine(records_url), stack)
     finally:
         stack.stop()
         db.engine_for(records_url).dispose()
