@@ -79,6 +79,39 @@ class Gateway:
     retry_interval: float = 5.0
 
 
+TRANSLATOR_BACKENDS = ("libre", "google", "microsoft")
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Machine translation. Nothing leaves the machine for a language pair without a backend here."""
+
+    # ("es-ar", "libre"), ...; "*" stands for any language ("ht-*", "*"); "none" turns a pair off.
+    backends: tuple[tuple[str, str], ...] = ()
+    libre_url: str = ""  # a self-hosted LibreTranslate (it has no Haitian Creole)
+    libre_api_key: str = ""
+    microsoft_key: str = ""
+    microsoft_region: str = ""
+    timeout: float = 8.0  # seconds for one translation, all of it
+
+
+def parse_translator_backends(spec: str) -> tuple[tuple[str, str], ...]:
+    """`es-ar=libre,ht-*=google,*=none` -> (("es-ar", "libre"), ...); refuses what it does not understand."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        pair, sep, backend = (x.strip().lower() for x in item.partition("="))
+        if pair == "*":
+            pair = "*-*"
+        source, dash, target = pair.partition("-")
+        if not (sep and dash and source and target) or backend not in (*TRANSLATOR_BACKENDS, "none"):
+            raise SystemExit(
+                f"TRANSLATOR_BACKENDS: cannot read {item!r}; write pairs like es-ar=libre "
+                f"(backends: {', '.join(TRANSLATOR_BACKENDS)}, none)"
+            )
+        pairs.append((pair, backend))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -88,6 +121,7 @@ class Settings:
     gateway: Gateway = Gateway()
     telegram: Telegram | None = None
     whatsapp: WhatsApp | None = None
+    translator: Translator = Translator()
 
 
 def _env(name: str, default: str = "") -> str:
@@ -114,6 +148,19 @@ def load() -> Settings:
         whatsapp = WhatsApp(
             **wa, api_url=_env("WHATSAPP_API_URL", WhatsApp.api_url).rstrip("/"), template=_env("WHATSAPP_TEMPLATE")
         )
+    translator = Translator(
+        backends=parse_translator_backends(_env("TRANSLATOR_BACKENDS")),
+        libre_url=_env("TRANSLATOR_LIBRE_URL").rstrip("/"),
+        libre_api_key=_env("TRANSLATOR_LIBRE_API_KEY"),
+        microsoft_key=_env("TRANSLATOR_MICROSOFT_KEY"),
+        microsoft_region=_env("TRANSLATOR_MICROSOFT_REGION"),
+        timeout=float(_env("TRANSLATOR_TIMEOUT", str(Translator.timeout))),
+    )
+    used = {backend for _, backend in translator.backends}
+    if "libre" in used and not translator.libre_url:  # else the first translation would fail, not the start
+        raise SystemExit("TRANSLATOR_BACKENDS uses libre; also set TRANSLATOR_LIBRE_URL")
+    if "microsoft" in used and not translator.microsoft_key:
+        raise SystemExit("TRANSLATOR_BACKENDS uses microsoft; also set TRANSLATOR_MICROSOFT_KEY")
     return Settings(
         database_url=app_database_url(_env("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'puente.db'}")),
         action_port=int(_env("ACTION_PORT", "5055")),
@@ -129,4 +176,5 @@ def load() -> Settings:
         ),
         telegram=telegram,
         whatsapp=whatsapp,
+        translator=translator,
     )

@@ -263,3 +263,19 @@ class ButtonPayload(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class TranslationCacheEntry(Base):
+    """A machine translation already paid for (time, and a cloud service seeing the text once).
+
+    The key is a hash of backend, languages and original text, so the original is not kept here.
+    """
+
+    __tablename__ = "translation_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    backend: Mapped[str] = mapped_column(String(20))
+    text_out: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
