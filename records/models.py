@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -279,3 +280,54 @@ class TranslationCacheEntry(Base):
     backend: Mapped[str] = mapped_column(String(20))
     text_out: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Mediator(Base):
+    """An intercultural mediator of the Migrants Office, registered by staff: only they can take a
+    conversation over. Identified by their Telegram user id (they work from their phones)."""
+
+    __tablename__ = "mediators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["es", "ht"]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandoffState(str, enum.Enum):
+    requested = "requested"  # waiting for a mediator to claim it
+    held = "held"  # a mediator holds the conversation: the bot stays quiet
+    ended = "ended"
+
+
+class HandoffOutcome(str, enum.Enum):
+    resolved = "resolved"
+    referred = "referred"  # sent on to a service
+    no_answer = "no_answer"  # the person did not answer
+    timed_out = "timed_out"  # nobody claimed it, or it was abandoned
+
+
+class Handoff(Base):
+    """A conversation handed to a person. Times and outcome feed the office's indicators."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(120), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str] = mapped_column(String(60), default="")
+    state: Mapped[HandoffState] = mapped_column(
+        Enum(HandoffState, native_enum=False, length=20), default=HandoffState.requested, index=True
+    )
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("mediators.id", ondelete="SET NULL"))
+    outcome: Mapped[HandoffOutcome | None] = mapped_column(Enum(HandoffOutcome, native_enum=False, length=20))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The request's post in the mediators' group (so it can be marked taken), and the last reminder.
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mediator: Mapped[Mediator | None] = relationship(lazy="joined")
