@@ -160,13 +160,14 @@ class Gateway:
             return "duplicate"
         if released:
             self.spawn(self.deliver_outbox(incoming.sender_id))
+        # Replies go out in the background: a webhook is acknowledged without waiting for them.
         if not allowed:
             if tell:
-                await self.say(incoming.sender_id, "channels.too_many")
+                self.spawn(self.say(incoming.sender_id, "channels.too_many"))
             return "limited"
         if incoming.kind != Kind.text:
             buttons = [Button("topics.request_human", "/request_human")] if incoming.kind == Kind.voice else []
-            await self.say(incoming.sender_id, f"channels.{incoming.kind.value}", buttons)
+            self.spawn(self.say(incoming.sender_id, f"channels.{incoming.kind.value}", buttons))
             return f"replied:{incoming.kind.value}"
         self.spawn(self.drain(incoming.sender_id))
         return "queued"
