@@ -35,20 +35,26 @@ def children_of(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def test_local_chat_answers_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
+def start_run_command(tmp_path: Path, **channel: str) -> subprocess.Popen[str]:
+    """The README's run command on its own databases and ports; channels only as given (a developer's
+    .env with a token must not turn the local-chat test into a Telegram one)."""
     env = dict(os.environ)
-    rasa_port, action_port = free_port(), free_port()
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'records.db'}",
         TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-        RASA_PORT=str(rasa_port),
-        ACTION_PORT=str(action_port),
-        PYTHONUNBUFFERED="1",
-    )
-    process = subprocess.Popen(
+        RASA_PORT=str(free_port()), ACTION_PORT=str(free_port()), GATEWAY_PORT=str(free_port()),
+        TELEGRAM_TOKEN="", WHATSAPP_TOKEN="", WHATSAPP_PHONE_NUMBER_ID="", WHATSAPP_APP_SECRET="",
+        WHATSAPP_VERIFY_TOKEN="", PYTHONUNBUFFERED="1",
+    )  # fmt: skip
+    env.update(channel)
+    return subprocess.Popen(
         [sys.executable, "-m", "puente.stack", "run"],
         cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+
+
+def test_local_chat_answers_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
+    process = start_run_command(tmp_path)
     try:
         read_until(process, "Ctrl-C", 300)
         servers = children_of(process.pid)
@@ -75,17 +81,7 @@ def test_with_a_telegram_token_the_run_command_serves_telegram(tmp_path: Path) -
     from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
     fake = FakeTelegram().start()
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'records.db'}",
-        TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-        RASA_PORT=str(free_port()), ACTION_PORT=str(free_port()), GATEWAY_PORT=str(free_port()),
-        TELEGRAM_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url, PYTHONUNBUFFERED="1",
-    )  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "puente.stack", "run"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    process = start_run_command(tmp_path, TELEGRAM_TOKEN=TOKEN, TELEGRAM_API_URL=fake.api_url)
     try:
         read_until(process, "gateway: telegram connected", 300)
         person = TelegramPerson(fake, 760001, "ar")
