@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.types import DomainDict
 
 from actions.common import RecordsAction, Say, button
-from actions.handoff import office_contact
+from actions.handoff import office_contact, request_mediator
 from actions.menu import menu_buttons
 
 # Intents worth offering as a topic; courtesy intents are not topics.
@@ -63,12 +63,19 @@ class ActionAskRephrase(RecordsAction):
 
 
 class ActionDefaultFallback(RecordsAction):
-    """Second failure in a row, or no rule fits: the menu and how to reach a person."""
+    """Two turns in a row not understood (or a "something else" after the guesses): a mediator
+    is asked to join. Where none can (or no rule fits a clear message): the menu and the contact."""
 
     def name(self) -> str:
         return "action_default_fallback"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent in ("nlu_fallback", "out_of_scope"):
+            say("handoff.not_understood")
+            if request_mediator(say, tracker):
+                return []
+            say.dispatcher.messages.clear()
         say("fallback.give_up", buttons=menu_buttons(say))
         office_contact(say)
         return []

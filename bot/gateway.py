@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -19,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,12 +34,17 @@ from records import chats, outbox
 from records.db import unit_of_work
 from records.models import InboundState, utcnow
 
+if TYPE_CHECKING:
+    from bot.desk import Desk
+
 log = logging.getLogger("puente.gateway")
 T = TypeVar("T")
 
 # Commands people type (Telegram's menu, or by habit on WhatsApp) and what they mean to Rasa.
 # Anything else starting with "/" would be read by Rasa as an intent name, so it is never passed on.
 COMMANDS = {"start": "/greet", "language": "/greet", "help": "/help", "menu": "/help", "forget": "/forget_me"}
+# The mediators' commands (bot/desk.py), kept as typed: the desk acts on them or refuses them.
+DESK_COMMANDS = ("end", "fin", "queue", "claim", "outcome")
 MAX_TEXT = 2000  # longer messages are cut: nobody types more, and it keeps Rasa fast
 LEASE_SECONDS = 120.0  # longer than a Rasa turn may take (the client's timeout is 60 s)
 OUTBOX_CLAIM_SECONDS = 120.0
@@ -76,14 +82,21 @@ def clean(text: str) -> str:
     return "".join(ch for ch in text if ch >= " " or ch in "\n\t")
 
 
+def command_of(text: str) -> str:
+    """ "/end@puente_bot 12" -> "end"; "" when the text is no command."""
+    if not text.startswith("/") or len(text) < 2:
+        return ""
+    return text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+
+
 def rasa_text(incoming: Incoming) -> str:
     """What Rasa reads: a pressed button's payload as is; typed commands mapped; text trimmed."""
     text = clean(incoming.text).strip()
     if incoming.metadata.get("button"):
         return text
     if text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
-        return COMMANDS.get(command, "/help")
+        command = command_of(text)
+        return text[:MAX_TEXT] if command in DESK_COMMANDS else COMMANDS.get(command, "/help")
     return text[:MAX_TEXT]
 
 
@@ -99,6 +112,7 @@ class Gateway:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.drains = itertools.count(1)
         self.outcomes: Counter[str] = Counter()  # what happened to each update, for tests and the health page
+        self.desk: Desk | None = None  # mediators taking conversations over (bot/desk.py), when set up
 
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
@@ -145,6 +159,8 @@ class Gateway:
         answer_here = incoming.kind != Kind.text or not allowed
         text = rasa_text(incoming) if incoming.kind == Kind.text else ""
         metadata = {"channel": incoming.channel, **({"language_hint": incoming.hint} if incoming.hint else {})}
+        if "reply_to" in incoming.metadata:
+            metadata["reply_to"] = incoming.metadata["reply_to"]
 
         def store(session: Session) -> tuple[bool, int]:
             stored = chats.receive(
@@ -165,6 +181,8 @@ class Gateway:
             if tell:
                 self.spawn(self.say(incoming.sender_id, "channels.too_many"))
             return "limited"
+        if incoming.kind != Kind.text and self.desk is not None and await self.desk.take_media(incoming):
+            return f"relayed:{incoming.kind.value}"
         if incoming.kind != Kind.text:
             buttons = [Button("topics.request_human", "/request_human")] if incoming.kind == Kind.voice else []
             self.spawn(self.say(incoming.sender_id, f"channels.{incoming.kind.value}", buttons))
@@ -197,6 +215,17 @@ class Gateway:
                 return
 
     async def _answer(self, chat: ChatView, message: Pending) -> bool:
+        if self.desk is not None:
+            taken = await self.desk.take(chat, message)  # a mediator, or a conversation a mediator holds
+            if taken is not None:
+                if taken:
+                    await self.db(lambda s: chats.finish(s, message.id))
+                    self.outcomes["relayed"] += 1
+                else:
+                    await self.db(lambda s: chats.count_attempt(s, message.id))
+                return taken
+        if command_of(message.text) in DESK_COMMANDS:  # no desk here: Rasa must not read it as an intent
+            message = dataclasses.replace(message, text="/help")
         channel = self.channels.get(chat.channel)
         done = asyncio.Event()
         if channel is not None and message.attempts == 0:
@@ -316,9 +345,16 @@ class Gateway:
                     if sender_id.split(":", 1)[0] in self.channels:
                         self.spawn(self.drain(sender_id))
                 await self.deliver_outbox()
-                await self.db(lambda s: chats.purge_done(s, timedelta(days=2)))
+                if self.desk is not None:
+                    await self.desk.tick()
+                await self.db(
+                    lambda s: (chats.purge_done(s, timedelta(days=2)), outbox.purge_delivered(s, timedelta(days=2)))
+                )
             except DatabaseUnavailable as error:
                 log.warning("database unavailable: %s", error)
+            except Exception:  # one bad round must not end the loop that retries everything else
+                log.exception("gateway worker round failed")
+                self.outcomes["error"] += 1
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.config.retry_interval)
 

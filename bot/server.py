@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import telegram, whatsapp
+from bot.desk import Desk
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
 from puente import settings
@@ -51,7 +52,8 @@ def http_app(gateway: Gateway, conf: settings.Settings, telegram_app: Applicatio
         except Exception:
             database = "unavailable"
         body = {"status": "ok" if database == "ok" else "degraded", "database": database,
-                "channels": sorted(gateway.channels), "outcomes": dict(gateway.outcomes)}  # fmt: skip
+                "channels": sorted(gateway.channels), "mediators": gateway.desk is not None,
+                "outcomes": dict(gateway.outcomes)}  # fmt: skip
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     routes = [Route("/health", health)]
@@ -78,6 +80,10 @@ async def start(conf: settings.Settings, poll_timeout: int = 10, owner: str | No
     rasa = RasaClient(conf.gateway.rasa_url, timeout=60)
     gateway = Gateway(db.engine_for(conf.database_url), rasa, conf.gateway, owner)
     telegram_app = telegram.build(conf.telegram, gateway) if conf.telegram else None
+    if telegram_app is not None and conf.handoff.group_chat_id is not None:
+        channel = gateway.channels[telegram.NAME]
+        assert isinstance(channel, telegram.TelegramChannel)
+        gateway.desk = Desk(gateway, channel, conf.handoff, conf.translator)
     secret = await telegram.start(telegram_app, conf.telegram, poll_timeout) if telegram_app and conf.telegram else ""
     whatsapp_channel = None
     if conf.whatsapp:

@@ -11,6 +11,8 @@ import html
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import (
     BotCommand,
@@ -84,9 +86,14 @@ def to_incoming(update: Update, payload: str | None = None) -> Incoming | None:
         return None
     user = message.from_user
     kind = kind_of(message)
+    # For the mediators' desk: what to copy (a photo, a voice note) and which message a reply answers.
+    metadata = {"message_id": str(message.message_id)}
+    if message.reply_to_message is not None:
+        metadata["reply_to"] = str(message.reply_to_message.message_id)
     return Incoming(
-        NAME, str(message.chat.id), str(update.update_id), kind, message.text or "", user and user.language_code
-    )
+        NAME, str(message.chat.id), str(update.update_id), kind, message.text or "", user and user.language_code,
+        metadata,
+    )  # fmt: skip
 
 
 class TelegramChannel:
@@ -118,25 +125,44 @@ class TelegramChannel:
 
     async def _send(self, address: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
         kwargs = {"link_preview_options": LinkPreviewOptions(is_disabled=True), "reply_markup": markup}
-        for attempt in range(4):
-            try:
-                await self.app.bot.send_message(int(address), to_html(text), parse_mode=ParseMode.HTML, **kwargs)
-                return
-            except RetryAfter as error:
-                wait = error.retry_after
-                await asyncio.sleep(min(30.0, wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)))
-            except BadRequest as error:
-                if "parse" not in str(error).lower():
-                    raise
-                await self.app.bot.send_message(int(address), text, **kwargs)  # HTML refused: plain text
-                return
-            except Forbidden:
-                log.info("a person blocked the bot; reply dropped")
-                return
-            except NetworkError:  # includes TimedOut
-                if attempt == 3:
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
+        try:
+            await _retrying(
+                lambda: self.app.bot.send_message(int(address), to_html(text), parse_mode=ParseMode.HTML, **kwargs)
+            )
+        except BadRequest as error:
+            if "parse" not in str(error).lower():
+                raise
+            await self.app.bot.send_message(int(address), text, **kwargs)  # HTML refused: plain text
+        except Forbidden:
+            log.info("a person blocked the bot; reply dropped")
+
+    # -- for the mediators' desk: HTML written by the caller, message ids back ------------------------
+
+    async def post(self, chat_id: int, html_text: str, buttons: list[tuple[str, str]] | None = None) -> int:
+        """Sends HTML (with one button per row); the message id. Raises Forbidden when the bot may
+        not write to that chat (a mediator who never pressed Start)."""
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(t[:64], callback_data=d)] for t, d in buttons or []])
+        message = await _retrying(
+            lambda: self.app.bot.send_message(
+                chat_id, html_text[:TEXT_LIMIT], parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True), reply_markup=markup if buttons else None,
+            )
+        )  # fmt: skip
+        return message.message_id
+
+    async def edit(self, chat_id: int, message_id: int, html_text: str) -> None:
+        """Replaces a message's text and drops its buttons (a request once taken)."""
+        try:
+            await _retrying(
+                lambda: self.app.bot.edit_message_text(html_text, chat_id, message_id, parse_mode=ParseMode.HTML)
+            )
+        except BadRequest:  # deleted, too old, or the same text: nothing to mend
+            log.debug("message not edited", exc_info=True)
+
+    async def copy(self, to_chat: int, from_chat: int, message_id: int) -> int:
+        """Copies a photo, voice note or document between chats (no "forwarded from" label)."""
+        copied = await _retrying(lambda: self.app.bot.copy_message(to_chat, from_chat, message_id))
+        return copied.message_id
 
     async def typing(self, address: str) -> None:
         await self.app.bot.send_chat_action(int(address), ChatAction.TYPING)
@@ -144,6 +170,24 @@ class TelegramChannel:
     async def notify(self, address: str, text: str, language: str, last_inbound_at_age: float | None) -> Notice:
         await self.send(address, [Reply(text)], language)  # a bot may write to a private chat any time
         return Notice.sent
+
+
+T = TypeVar("T")
+
+
+async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
+    """Waits out Telegram's flood limits and retries network errors a few times; other errors raise."""
+    for attempt in range(4):
+        try:
+            return await call()
+        except RetryAfter as error:
+            wait = error.retry_after
+            await asyncio.sleep(min(30.0, wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)))
+        except NetworkError as error:  # includes TimedOut; BadRequest and Forbidden are not retried
+            if isinstance(error, BadRequest | Forbidden) or attempt == 3:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return await call()
 
 
 async def register_commands(application: Application) -> None:
@@ -178,6 +222,9 @@ def build(config: settings.Telegram, gateway: Gateway) -> Application:
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         payload = None
+        if query is not None and gateway.desk is not None and gateway.desk.is_claim(query.data or ""):
+            await gateway.desk.claim_pressed(query)  # in the mediators' group, or a mediator's /queue
+            return
         if query is not None:
             payload = await gateway.payload(query.data or "")
             await _answer_query(query)

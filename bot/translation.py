@@ -25,6 +25,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
@@ -33,8 +34,9 @@ from deep_translator import google as _google_module
 from deep_translator import libre as _libre_module
 from deep_translator import microsoft as _microsoft_module
 from deep_translator.exceptions import ServerException
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from puente import settings
 from records.db import unit_of_work
@@ -220,6 +222,12 @@ def _cache_put(key: str, backend: str, source: str, target: str, text_out: str, 
 
 
 # -- the interface ---------------------------------------------------------------------------------
+
+
+def purge_cache(session: Session, older_than_days: int) -> int:
+    """Cached translations hold people's words too: they go after the hand-off texts' retention."""
+    cutoff = datetime.now(timezone.utc) - timedelta(days=older_than_days)
+    return session.execute(delete(TranslationCacheEntry).where(TranslationCacheEntry.created_at < cutoff)).rowcount
 
 
 def _code(language: str) -> str:

@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from puente import office
+from puente.office import OfficeHours
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -113,6 +116,23 @@ def parse_translator_backends(spec: str) -> tuple[tuple[str, str], ...]:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """Mediators taking conversations over, on Telegram. Off unless the group is configured."""
+
+    group_chat_id: int | None = None  # the mediators' Telegram group, where requests are posted
+    office_hours: str = "mon-thu 08:30-17:30; fri 08:30-16:30"
+    timezone: str = "America/Santiago"
+    remind_minutes: float = 10.0  # an unclaimed request is posted again this often, while open
+    idle_minutes: float = 60.0  # a held conversation without a message this long goes back to the bot
+    expire_hours: float = 72.0  # a request nobody claimed in this long is closed, the person told
+    usual_wait_minutes: int = 15  # said to people until there are enough real waits to measure
+    keep_days: int = 30  # relayed texts are erased this long after the end; times and outcomes stay
+
+    def hours(self) -> OfficeHours:
+        return office.parse(self.office_hours, self.timezone)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     action_port: int
@@ -122,6 +142,7 @@ class Settings:
     telegram: Telegram | None = None
     whatsapp: WhatsApp | None = None
     translator: Translator = Translator()
+    handoff: Handoff = Handoff()
 
 
 def _env(name: str, default: str = "") -> str:
@@ -161,6 +182,20 @@ def load() -> Settings:
         raise SystemExit("TRANSLATOR_BACKENDS uses libre; also set TRANSLATOR_LIBRE_URL")
     if "microsoft" in used and not translator.microsoft_key:
         raise SystemExit("TRANSLATOR_BACKENDS uses microsoft; also set TRANSLATOR_MICROSOFT_KEY")
+    group = _env("MEDIATORS_CHAT_ID")
+    if group and not telegram:  # mediators work from Telegram, whichever channel the person uses
+        raise SystemExit("MEDIATORS_CHAT_ID is set; mediators work on Telegram, so also set TELEGRAM_TOKEN")
+    handoff = Handoff(
+        group_chat_id=int(group) if group else None,
+        office_hours=_env("OFFICE_HOURS", Handoff.office_hours),
+        timezone=_env("OFFICE_TIMEZONE", Handoff.timezone),
+        remind_minutes=float(_env("HANDOFF_REMIND_MINUTES", str(Handoff.remind_minutes))),
+        idle_minutes=float(_env("HANDOFF_IDLE_MINUTES", str(Handoff.idle_minutes))),
+        expire_hours=float(_env("HANDOFF_EXPIRE_HOURS", str(Handoff.expire_hours))),
+        usual_wait_minutes=int(_env("HANDOFF_USUAL_WAIT_MINUTES", str(Handoff.usual_wait_minutes))),
+        keep_days=int(_env("HANDOFF_KEEP_DAYS", str(Handoff.keep_days))),
+    )
+    handoff.hours()  # a typo in the hours stops the start, not the first request
     return Settings(
         database_url=app_database_url(_env("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'puente.db'}")),
         action_port=int(_env("ACTION_PORT", "5055")),
@@ -177,4 +212,27 @@ def load() -> Settings:
         telegram=telegram,
         whatsapp=whatsapp,
         translator=translator,
+        handoff=handoff,
+    )
+
+
+@dataclass(frozen=True)
+class Console:
+    """The staff console (console/). Without `secret`, one is generated into var/console_secret."""
+
+    host: str = "127.0.0.1"
+    port: int = 8089
+    secret: str = ""
+    # Behind an HTTPS proxy: the session cookie is then never sent over plain HTTP.
+    cookie_secure: bool = False
+
+
+def console() -> Console:
+    """The console's settings (CONSOLE_HOST, CONSOLE_PORT, CONSOLE_SECRET, CONSOLE_COOKIE_SECURE)."""
+    _load_dotenv(ROOT / ".env")
+    return Console(
+        host=_env("CONSOLE_HOST", Console.host),
+        port=int(_env("CONSOLE_PORT", str(Console.port))),
+        secret=_env("CONSOLE_SECRET"),
+        cookie_secure=_env("CONSOLE_COOKIE_SECURE").lower() in ("1", "true", "yes"),
     )

@@ -9,4 +9,3 @@ ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 def new_code(prefix: str, length: int = 5) -> str:
     return f"{prefix}-" + "".join(secrets.choice(ALPHABET) for _ in range(length))
-

@@ -190,7 +190,8 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    # None for a message to someone who is not a registered resident (a mediator's reply).
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     sender_id: Mapped[str] = mapped_column(String(120), index=True)
     language: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(40))
@@ -330,4 +331,112 @@ class Handoff(Base):
     # The request's post in the mediators' group (so it can be marked taken), and the last reminder.
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Posted to the mediators' group (set by the one gateway that posts it).
+    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last turns before the request, [{"who": "person"|"bot", "text": ...}], for the mediator
+    # who claims it; erased with the messages some days after the end (records.handoffs.purge).
+    transcript: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     mediator: Mapped[Mediator | None] = relationship(lazy="joined")
+
+
+class HandoffMessage(Base):
+    """One message relayed during a hand-off: the original as written, and the machine translation
+    the other side read (if any). The Telegram id of its copy in the mediator's chat lets a
+    mediator answer a particular person by replying to it."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    from_mediator: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+    translation: Mapped[str | None] = mapped_column(Text)
+    translated_by: Mapped[str] = mapped_column(String(20), default="")  # the backend; "" when not translated
+    mediator_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    relayed: Mapped[bool] = mapped_column(Boolean, default=False)  # False: written while nobody held it yet
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- staff console (issue 5) -----------------------------------------------------------------------
+
+
+class StaffRole(str, enum.Enum):
+    staff = "staff"  # keeps the records, the FAQ and reads the indicators
+    admin = "admin"  # also manages the accounts and the mediators
+
+
+class StaffAccount(Base):
+    """A person of the Migrants Office who signs in to the console. Only an argon2 hash is kept."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[StaffRole] = mapped_column(Enum(StaffRole, native_enum=False, length=20), default=StaffRole.staff)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Gender(str, enum.Enum):
+    female = "female"
+    male = "male"
+    other = "other"
+    undisclosed = "undisclosed"  # "prefiero no decirlo": always offered
+
+
+class ResidentGender(Base):
+    """Gender as the person said it, only for the indicators of flows that report it. Optional:
+    a resident without a row counts as "not asked". Erased with the resident (FK cascade)."""
+
+    __tablename__ = "resident_genders"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    gender: Mapped[Gender] = mapped_column(Enum(Gender, native_enum=False, length=20))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnrolmentProgress(Base):
+    """What staff record about an enrolment after it starts: attendance, completion, certificate."""
+
+    __tablename__ = "enrolment_progress"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True)
+    sessions_attended: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    certificate_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FaqEntry(Base):
+    """A frequent question staff keep in the console; `key` names the retrieval intent `faq/<key>`."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When its questions were last written into the NLU data of a model (None: never published).
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    texts: Mapped[list[FaqText]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class FaqText(Base):
+    """Question examples and the answer of an FAQ entry in one language. A machine draft stays
+    unreviewed until a person approves it, and the bot says it is a translation meanwhile."""
+
+    __tablename__ = "faq_texts"
+    __table_args__ = (UniqueConstraint("entry_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    machine_translated: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from records.models import OutboxMessage, Resident, utcnow
@@ -26,6 +26,22 @@ def notify(session: Session, resident_id: int, kind: str, render: Callable[[str]
     session.add(message)
     session.flush()
     return message
+
+
+def queue(session: Session, sender_id: str, language: str, kind: str, text: str) -> OutboxMessage:
+    """Queues a text already written for the person (a mediator's reply), who need not be a resident."""
+    message = OutboxMessage(resident_id=None, sender_id=sender_id, language=language, kind=kind, text=text)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def purge_delivered(session: Session, older_than: timedelta) -> int:
+    """Delivered messages are not kept: what was said lives in the records it came from."""
+    cutoff = utcnow() - older_than
+    return session.execute(
+        delete(OutboxMessage).where(OutboxMessage.delivered_at.is_not(None), OutboxMessage.delivered_at < cutoff)
+    ).rowcount
 
 
 def claim(session: Session, prefixes: tuple[str, ...], seconds: float, limit: int = 50) -> list[OutboxMessage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from records import chats
+from records import chats, handoffs
 from records.enrolment import active_enrolments, cancel
 from records.models import Resident, utcnow
 
@@ -47,6 +47,7 @@ def erase(session: Session, sender_id: str) -> bool:
     A seat they held goes to the first person on the waitlist first, so erasing never strands a seat.
     """
     chats.forget(session, sender_id)  # the gateway's record of the conversation too
+    handoffs.forget(session, sender_id)
     resident = find(session, sender_id)
     if resident is None:
         return False

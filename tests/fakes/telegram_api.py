@@ -25,6 +25,7 @@ from tests.fakes.http import ThreadedServer
 
 TOKEN = "123456:TEST-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Puente", "username": "puente_test_bot"}
+MEDIATORS_GROUP = -1009990001  # the mediators' group chat in the tests
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "link_preview_options"}
 # One bot's update ids never repeat; the tests share one records database, so neither may ours.
 UPDATE_IDS = itertools.count(int(time.time()) % 100_000 * 10_000)
@@ -34,6 +35,7 @@ UPDATE_IDS = itertools.count(int(time.time()) % 100_000 * 10_000)
 class Call:
     method: str
     params: dict[str, Any]
+    message_id: int | None = None  # of the message it created (sendMessage, copyMessage)
 
 
 class FakeTelegram:
@@ -41,6 +43,7 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.failures: dict[str, list[int]] = {}
+        self.forbidden: set[str] = set()  # chats the bot may not write to (a user who never pressed Start)
         self.lock = threading.Lock()
         self.message_ids = itertools.count(1)
         self.http = ThreadedServer(
@@ -72,6 +75,14 @@ class FakeTelegram:
     def fail(self, method: str, times: int = 1, status: int = 500) -> None:
         with self.lock:
             self.failures.setdefault(method, []).extend([status] * times)
+
+    def forbid(self, chat_id: int | str) -> None:
+        with self.lock:
+            self.forbidden.add(str(chat_id))
+
+    def allow(self, chat_id: int | str) -> None:
+        with self.lock:
+            self.forbidden.discard(str(chat_id))
 
     def called(self, method: str, chat_id: int | str | None = None) -> list[Call]:
         with self.lock:
@@ -114,8 +125,11 @@ class FakeTelegram:
         with self.lock:
             failures = self.failures.get(method)
             status = failures.pop(0) if failures else None
+            if method in ("sendMessage", "copyMessage") and str(params.get("chat_id")) in self.forbidden:
+                status = 403
+            call = Call(method, params)
             if method != "getUpdates":
-                self.calls.append(Call(method, params))
+                self.calls.append(call)
         if status == 429:
             body = {
                 "ok": False,
@@ -124,11 +138,17 @@ class FakeTelegram:
                 "parameters": {"retry_after": 1},
             }
             return JSONResponse(body, status_code=429)
+        if status == 403:
+            refusal = "Forbidden: bot can't initiate conversation with a user"
+            return JSONResponse({"ok": False, "error_code": 403, "description": refusal}, status_code=403)
         if status is not None:
             return JSONResponse({"ok": False, "error_code": status, "description": "failing on demand"}, status)
         if method == "getUpdates":
             return JSONResponse({"ok": True, "result": await self._get_updates(params)})
-        return JSONResponse({"ok": True, "result": self._result(method, params)})
+        result = self._result(method, params)
+        if isinstance(result, dict) and "message_id" in result:
+            call.message_id = result["message_id"]
+        return JSONResponse({"ok": True, "result": result})
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -156,6 +176,8 @@ class FakeTelegram:
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if method == "copyMessage":
+            return {"message_id": next(self.message_ids)}
         return True
 
 
@@ -221,6 +243,44 @@ def press(chat_id: int, data: str, keyboard: dict[str, Any] | None = None, langu
             "message": bot_message,
         }
     }
+
+
+def press_in_group(group_id: int, user_id: int, data: str, message_id: int) -> dict[str, Any]:
+    """Someone in a group presses a button of the bot's message `message_id` there."""
+    bot_message = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": group_id, "type": "supergroup", "title": "Mediadores"},
+        "from": BOT,
+        "text": "…",
+    }
+    return {
+        "callback_query": {
+            "id": f"cb{user_id}{time.time_ns()}",
+            "from": user(user_id, "es"),
+            "chat_instance": "2",
+            "data": data,
+            "message": bot_message,
+        }
+    }
+
+
+def reply(chat_id: int, body: str, to_message_id: int) -> dict[str, Any]:
+    """A text that answers (Telegram's swipe-to-reply) one of the bot's messages."""
+    update = text(chat_id, body)
+    update["message"]["reply_to_message"] = {
+        "message_id": to_message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private"},
+        "from": BOT,
+        "text": "…",
+    }
+    return update
+
+
+def photo(chat_id: int, language_code: str | None = "es") -> dict[str, Any]:
+    size = {"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}
+    return message(chat_id, language_code, photo=[size])
 
 
 def voice(chat_id: int, language_code: str | None = "es") -> dict[str, Any]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from records import handoffs
+from records import handoffs, outbox
 from records.db import unit_of_work
-from records.models import Handoff, HandoffOutcome, HandoffState
+from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, OutboxMessage, utcnow
 
 
 def test_only_registered_active_mediators_count(engine: Engine) -> None:
@@ -68,3 +69,69 @@ def test_unclaimed_and_idle_requests_are_found(engine: Engine) -> None:
         assert [h.sender_id for h in handoffs.unclaimed_since(session, -1)] == ["telegram:3"]
         assert handoffs.unclaimed_since(session, 10) == []
         assert [h.sender_id for h in handoffs.idle_since(session, -1)] == ["telegram:3"]
+
+
+def test_a_request_is_announced_by_one_gateway_only(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        handoff_id = handoffs.request(session, "telegram:31", "ar", "workshop_list")[0].id
+
+    def take(_: int) -> list[int]:
+        with unit_of_work(engine) as session:
+            return [h.id for h in handoffs.to_announce(session)]
+
+    with ThreadPoolExecutor(4) as pool:
+        taken = [i for batch in pool.map(take, range(4)) for i in batch]
+    assert taken == [handoff_id]
+    with unit_of_work(engine) as session:
+        handoffs.unannounce(session, handoff_id)  # the post failed: next round again
+        assert [h.id for h in handoffs.to_announce(session)] == [handoff_id]
+
+
+def test_the_usual_wait_is_measured_once_there_are_enough_claims(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        mediator = handoffs.register_mediator(session, 3001, "Rose", ["es", "ht"])
+        assert handoffs.usual_wait_minutes(session, default=15) == 15  # nothing measured yet
+        now = utcnow()
+        for n, minutes in enumerate((4, 6, 8, 30, 7)):
+            handoff = handoffs.request(session, f"telegram:4{n}", "ht")[0]
+            handoff.requested_at = now - timedelta(minutes=minutes)
+            session.flush()
+            assert handoffs.claim(session, handoff.id, mediator)
+        assert handoffs.usual_wait_minutes(session, default=15) == 7  # the median, not the mean (11)
+
+
+def test_what_was_said_is_erased_after_the_retention_and_on_request(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        old = handoffs.request(session, "telegram:51", "ht", transcript=[{"who": "person", "text": "bonjou"}])[0]
+        handoffs.add_message(session, old.id, from_mediator=False, text="mwen bezwen èd", translation="[es] ...")
+        handoffs.end(session, old.id, HandoffOutcome.resolved)
+        old.ended_at = utcnow() - timedelta(days=40)
+        recent = handoffs.request(session, "whatsapp:96399", "ar", transcript=[{"who": "person", "text": "مرحبا"}])[0]
+        handoffs.add_message(session, recent.id, from_mediator=True, text="Hola")
+        outbox.queue(session, "whatsapp:96399", "ar", "handoff", "مرحبا")
+    with unit_of_work(engine) as session:
+        assert handoffs.purge(session, keep_days=30) == 1
+    with unit_of_work(engine) as session:
+        emptied = session.get_one(Handoff, old.id)
+        assert emptied.transcript is None and emptied.outcome == HandoffOutcome.resolved  # the figures stay
+        assert session.scalars(select(HandoffMessage).where(HandoffMessage.handoff_id == old.id)).all() == []
+        assert session.get_one(Handoff, recent.id).transcript  # within the retention: kept
+        handoffs.forget(session, "whatsapp:96399")
+    with unit_of_work(engine) as session:
+        forgotten = session.get_one(Handoff, recent.id)
+        assert (forgotten.sender_id, forgotten.transcript, forgotten.state) == ("erased", None, HandoffState.ended)
+        assert session.scalars(select(HandoffMessage).where(HandoffMessage.handoff_id == recent.id)).all() == []
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.sender_id == "whatsapp:96399")).all() == []
+
+
+def test_a_claim_can_be_given_back_only_by_its_mediator(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        rose = handoffs.register_mediator(session, 3101, "Rose", ["es"])
+        samir = handoffs.register_mediator(session, 3102, "Samir", ["es", "ar"])
+        handoff = handoffs.request(session, "telegram:61", "ar")[0]
+        assert handoffs.claim(session, handoff.id, rose)
+        assert not handoffs.unclaim(session, handoff.id, samir.id)
+        assert handoffs.unclaim(session, handoff.id, rose.id)
+        session.refresh(handoff)
+        assert handoff.state == HandoffState.requested and handoff.mediator_id is None
+        assert handoffs.claim(session, handoff.id, samir)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from html import escape
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from deep_translator.constants import BASE_URLS
 from sqlalchemy import Engine, func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot import translation
@@ -24,6 +23,7 @@ from puente.stack import free_port
 from records import db
 from records.db import unit_of_work
 from records.models import TranslationCacheEntry
+from tests.fakes.google_translate import FakeGoogle
 from tests.fakes.http import ThreadedServer
 from tests.fakes.libretranslate import FakeLibreTranslate
 
@@ -176,26 +176,18 @@ def test_a_broken_cache_does_not_break_translation(libre: FakeLibreTranslate, tm
 
 def test_google_for_creole_when_opted_in(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cloud path with the real GoogleTranslator, pointed at a fake page on loopback."""
-    seen: list[dict[str, str]] = []
-
-    async def page(request: Request) -> HTMLResponse:
-        seen.append(dict(request.query_params))
-        text = f"[{request.query_params['tl']}] {request.query_params['q']}"
-        return HTMLResponse(f'<html><body><div class="result-container">{escape(text)}</div></body></html>')
-
-    server = ThreadedServer(Starlette(routes=[Route("/m", page)]))
-    server.start()
-    monkeypatch.setitem(BASE_URLS, "GOOGLE_TRANSLATE", f"{server.url}/m")
+    fake = FakeGoogle().start()
+    monkeypatch.setitem(BASE_URLS, "GOOGLE_TRANSLATE", fake.url)
     try:
         conf = Translator(backends=settings.parse_translator_backends("ht-es=google,es-ht=google"), timeout=TIMEOUT)
         result = translate("Mwen bezwen yon randevou", "ht", "es", conf=conf, engine=engine)
         assert result == Translation("[es] Mwen bezwen yon randevou", "ht", "es", machine=True, backend="google")
-        assert (seen[0]["sl"], seen[0]["tl"]) == ("ht", "es")
+        assert (fake.seen[0]["sl"], fake.seen[0]["tl"]) == ("ht", "es")
         with pytest.raises(TranslationUnavailable):
             translate("Hola", "es", "ar", conf=conf, engine=engine)  # not opted in for es-ar
-        assert len(seen) == 1
+        assert len(fake.seen) == 1
     finally:
-        server.stop()
+        fake.stop()
 
 
 def test_microsoft_for_creole_with_a_key(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,7 +31,8 @@ def placeholders(text: Any) -> set[str]:
 def test_catalog_has_every_key_with_the_same_placeholders(language: str) -> None:
     reference = flatten(i18n.catalog(i18n.DEFAULT))
     other = flatten(i18n.catalog(language))
-    texts = {k for k in reference if not k.startswith("meta.") and not k.startswith("common.numbers")}
+    # desk.*: what mediators read, all of whom speak Spanish.
+    texts = {k for k in reference if not k.startswith(("meta.", "common.numbers", "desk."))}
     assert texts <= set(other), sorted(texts - set(other))
     for key in texts:
         assert placeholders(reference[key]) == placeholders(other[key]), key
