@@ -198,6 +198,20 @@ class Stack:
         self.processes.clear()
 
 
+def start_console(stack: Stack) -> None:
+    """The staff console beside the assistant. It is for the office, not the chat: if it cannot
+    start (its port taken), the assistant still runs and says so."""
+    conf = settings.console()
+    url = f"http://{conf.host}:{conf.port}"
+    console = stack._spawn("console", [str(VENVS / "app" / "bin" / "python"), "-m", "console", "serve"])
+    try:
+        wait_http(f"{url}/login", 30, console)
+    except (RuntimeError, TimeoutError) as error:
+        print(f"staff console did not start ({error}); see var/log/console.{stack.rasa_port}.log", flush=True)
+        return
+    print(f"staff console: {url}/  (first admin: .venvs/app/bin/python -m console admin add <email>)", flush=True)
+
+
 def run() -> int:
     prepare_records()
     model = train()
@@ -206,6 +220,7 @@ def run() -> int:
     print("starting the action server and the Rasa server (about half a minute)...", flush=True)
     try:
         stack.start()
+        start_console(stack)
         if conf.telegram or conf.whatsapp:  # a channel is configured: serve it (Ctrl-C stops)
             import asyncio
 

@@ -44,3 +44,11 @@ make_env() {  # name lockfile
 
 make_env rasa rasa.lock
 make_env app app.lock
+
+# The staff console's browser tests drive Debian's chromium (Playwright cannot download a browser here).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing chromium (browser tests of the staff console)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } \
+    || echo "could not install chromium: the console's browser tests skip (and fail under CI=true)" >&2
+fi

@@ -17,7 +17,9 @@ from puente.settings import app_database_url
 from puente.stack import Stack, free_port, train
 from records import db, migrate, seed
 from records.db import unit_of_work
+from tests.fakes import telegram_api
 
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -104,7 +106,16 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         action_port=free_port(),
         # PUENTE_MODEL pins a model while the data is being edited; by default the current one.
         model=Path(os.environ["PUENTE_MODEL"]) if os.environ.get("PUENTE_MODEL") else train(),
-        env={"DATABASE_URL": records_url, "TRACKER_DATABASE_URL": tracker_url},
+        env={
+            "DATABASE_URL": records_url,
+            "TRACKER_DATABASE_URL": tracker_url,
+            # Hand-off is set up (tests/channels/test_handoff.py); it opens requests only while a
+            # test has mediators registered, and the office is always open, so replies do not
+            # depend on the hour the tests run at.
+            "TELEGRAM_TOKEN": telegram_api.TOKEN,
+            "MEDIATORS_CHAT_ID": str(telegram_api.MEDIATORS_GROUP),
+            "OFFICE_HOURS": ALWAYS_OPEN,
+        },
     )
     stack.start()
     try:

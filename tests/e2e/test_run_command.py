@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from puente.stack import ROOT, free_port
@@ -43,7 +45,8 @@ def start_run_command(tmp_path: Path, **channel: str) -> subprocess.Popen[str]:
         DATABASE_URL=f"sqlite:///{tmp_path / 'records.db'}",
         TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
         RASA_PORT=str(free_port()), ACTION_PORT=str(free_port()), GATEWAY_PORT=str(free_port()),
-        TELEGRAM_TOKEN="", WHATSAPP_TOKEN="", WHATSAPP_PHONE_NUMBER_ID="", WHATSAPP_APP_SECRET="",
+        CONSOLE_PORT=str(free_port()), TELEGRAM_TOKEN="", MEDIATORS_CHAT_ID="",
+        WHATSAPP_TOKEN="", WHATSAPP_PHONE_NUMBER_ID="", WHATSAPP_APP_SECRET="",
         WHATSAPP_VERIFY_TOKEN="", PYTHONUNBUFFERED="1",
     )  # fmt: skip
     env.update(channel)
@@ -56,9 +59,12 @@ def start_run_command(tmp_path: Path, **channel: str) -> subprocess.Popen[str]:
 def test_local_chat_answers_and_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
     process = start_run_command(tmp_path)
     try:
-        read_until(process, "Ctrl-C", 300)
+        started = read_until(process, "Ctrl-C", 300)
         servers = children_of(process.pid)
-        assert len(servers) == 2
+        assert len(servers) == 3  # the action server, the Rasa server, the staff console
+        console = re.search(r"staff console: (http://\S+)", started)
+        assert console is not None
+        assert httpx.get(console.group(1), follow_redirects=True).url.path == "/login"  # it asks who you are
         assert process.stdin is not None
         process.stdin.write("hola\n")
         process.stdin.flush()

@@ -1,0 +1,149 @@
+"""The console in a real browser (Debian's headless chromium driven by Playwright), served by the
+real command (`python -m console serve`) beside the real Rasa and action servers: what staff change
+in the page is what the bot says next."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from puente import settings
+from puente.stack import LOGS, free_port, wait_http
+from records import indicators, lease
+from records.db import unit_of_work
+from records.indicators import Month
+from records.models import OutboxMessage, Service, ServiceText
+from tests.conftest import Servers
+from tests.console.conftest import ADMIN, make_accounts
+from tests.e2e.phrases import PHRASES
+from tests.records.helpers import resident
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = settings.ROOT / "var" / "screenshots"
+
+pytestmark = pytest.mark.servers
+
+
+def chromium() -> Path:
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    reason = f"{CHROMIUM} is missing: apt-get install -y chromium (Playwright cannot download a browser here)"
+    if os.environ.get("CI"):  # CI must run the browser tests, never skip them
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@dataclass
+class LiveConsole:
+    url: str
+    servers: Servers
+
+
+@pytest.fixture(scope="module")
+def live_console(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConsole]:
+    chromium()
+    make_accounts(servers.records)
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=servers.records_url, CONSOLE_PORT=str(port), CONSOLE_HOST="127.0.0.1",
+               CONSOLE_SECRET="browser-test-" + "s" * 32,
+               TRACKER_DATABASE_URL=servers.tracker.url.render_as_string(hide_password=False))  # fmt: skip
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with open(LOGS / f"console.{port}.log", "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "console", "serve"], cwd=settings.ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/login", 30, process)
+        yield LiveConsole(f"http://127.0.0.1:{port}", servers)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def page(live_console: LiveConsole) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium()), headless=True, args=["--no-sandbox"])
+        context = browser.new_context(locale="es-CL", viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(15000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def log_in(page, console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{console.url}/servicios")
+    assert "/login?next=/servicios" in page.url  # nothing without signing in
+    page.get_by_label("Correo electrónico").fill(ADMIN[0])
+    page.get_by_label("Contraseña").fill(ADMIN[1])
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url(f"{console.url}/servicios")
+
+
+def ask(servers: Servers, sender: str, message: str) -> str:
+    reply = httpx.post(f"{servers.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                       timeout=60)  # fmt: skip
+    reply.raise_for_status()
+    return "\n".join(r.get("text") or "" for r in reply.json())
+
+
+def test_staff_edit_a_creole_text_in_the_browser_and_the_bot_says_it(page, live_console: LiveConsole) -> None:  # type: ignore[no-untyped-def]
+    servers = live_console.servers
+    with unit_of_work(servers.records) as session:
+        service = session.scalars(select(Service).where(Service.key == "health")).one()
+        creole = next(t for t in service.texts if t.language == "ht")
+        original = creole.description
+    new_text = "Sant sante Quilicura: vini ak paspò ou ak yon prèv adrès, lendi rive vandredi."
+    log_in(page, live_console)
+    page.locator(f"a[href='/servicios/{service.id}']").click()
+    creole_box = page.locator("textarea[name=ht_description]")
+    assert page.locator("textarea[name=ar_description]").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    creole_box.fill(new_text)
+    page.get_by_role("button", name="Guardar").click()
+    page.get_by_text("el bot ya usa estos datos").wait_for()
+    try:
+        said = ask(servers, "console-test:ht-health", PHRASES["ht"]["health"])
+        assert new_text in said
+    finally:
+        with unit_of_work(servers.records) as session:
+            session.scalars(select(ServiceText).where(ServiceText.id == creole.id)).one().description = original
+
+
+def test_a_lease_decision_in_the_browser_queues_the_applicants_notice_and_the_indicators_show(  # type: ignore[no-untyped-def]
+    page, live_console: LiveConsole
+) -> None:
+    servers = live_console.servers
+    with unit_of_work(servers.records) as session:
+        person = resident(session, "console-test:ar-lease", "ar")
+        reference = lease.apply(session, person, 4, "under_500k").reference
+    log_in(page, live_console)
+    page.goto(f"{live_console.url}/aval")
+    page.get_by_role("link", name=reference).click()
+    page.get_by_label("Nuevo estado").select_option("documents_needed")
+    page.get_by_role("button", name="Cambiar estado y avisar").click()
+    page.get_by_text("Se avisó a la persona en su idioma").wait_for()
+    assert page.locator("#status").inner_text() == "Faltan documentos"
+    with unit_of_work(servers.records) as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.sender_id == "console-test:ar-lease")).one()
+    assert notice.language == "ar" and any("\u0600" <= ch <= "\u06ff" for ch in notice.text)
+    ask(servers, "console-test:indicators", "hola")  # at least one conversation this month
+    page.get_by_role("link", name="Indicadores").click()
+    page.get_by_role("heading", name="Conversaciones por tema e idioma").wait_for()
+    with unit_of_work(servers.records) as session:
+        requested = indicators.lease(session, Month.parse(None)).totals()["requested"]
+    assert requested >= 1
+    assert page.locator("table#aval tfoot").inner_text().split()[1] == str(requested)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "indicadores.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
