@@ -1,4 +1,8 @@
-"""Loads the readable seed file into the records; running it again updates, never duplicates."""
+"""Loads the readable seed file into the records; running it again never duplicates.
+
+`records setup` (every start) only adds what is missing, so what staff edited in the console is
+kept; `records seed` rewrites the records from the file on purpose (update=True).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.models import Service, ServiceText, Workshop, WorkshopSession, WorkshopText
+from records.models import FaqEntry, FaqText, Service, ServiceText, Workshop, WorkshopSession, WorkshopText
 
 SEED_FILE = Path(__file__).with_name("seed") / "quilicura.yml"
 
@@ -29,10 +33,13 @@ def _by_key(session: Session, model: type, key: str) -> Any:
     return session.scalars(select(model).where(model.key == key)).first()
 
 
-def load(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
+def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[str, int]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for item in data.get("services", []):
-        service = _by_key(session, Service, item["key"]) or Service(key=item["key"])
+        found = _by_key(session, Service, item["key"])
+        if found is not None and not update:
+            continue
+        service = found or Service(key=item["key"])
         service.category = item.get("category", item["key"])
         service.address = item.get("address", "")
         service.phone = str(item.get("phone", ""))
@@ -50,7 +57,10 @@ def load(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
                 service.texts.append(row)
         session.add(service)
     for item in data.get("workshops", []):
-        workshop = _by_key(session, Workshop, item["key"]) or Workshop(key=item["key"])
+        found_w = _by_key(session, Workshop, item["key"])
+        if found_w is not None and not update:
+            continue
+        workshop = found_w or Workshop(key=item["key"])
         existing_w = {t.language: t for t in workshop.texts}
         for lang, text in item["texts"].items():
             wrow = existing_w.get(lang) or WorkshopText(language=lang)
@@ -72,9 +82,24 @@ def load(session: Session, path: Path = SEED_FILE) -> dict[str, int]:
             ws.end_time = _time(spec["end_time"])
             ws.place = spec["place"]
             ws.capacity = int(spec["capacity"])
+    for item in data.get("faq", []):
+        entry = _by_key(session, FaqEntry, item["key"])
+        if entry is not None and not update:
+            continue
+        entry = entry or FaqEntry(key=item["key"])
+        by_lang = {t.language: t for t in entry.texts}
+        for lang, text in item["texts"].items():
+            frow = by_lang.get(lang) or FaqText(language=lang)
+            frow.questions = list(text["questions"])
+            frow.answer = " ".join(text["answer"].split())
+            frow.machine_translated, frow.reviewed = False, True
+            if lang not in by_lang:
+                entry.texts.append(frow)
+        session.add(entry)
     session.flush()
     return {
         "services": len(data.get("services", [])),
         "workshops": len(data.get("workshops", [])),
         "sessions": sum(len(w.get("sessions", [])) for w in data.get("workshops", [])),
+        "faq": len(data.get("faq", [])),
     }

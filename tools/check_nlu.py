@@ -24,6 +24,8 @@ MIN_TRAIN = {
     "out_of_scope": 30,
 }
 DEFAULT_MIN = 40
+# FAQ entries are written by staff in the console (records/faq.py asks for at least two each).
+FAQ_MIN = 2
 
 
 def plain(example: str) -> str:
@@ -48,7 +50,7 @@ def check(lang: str) -> list[str]:
     test = examples(ROOT / "tests" / "nlu" / f"{lang}.yml")
     owner: dict[str, str] = {}
     for intent, lines in train.items():
-        need = MIN_TRAIN.get(intent, DEFAULT_MIN)
+        need = FAQ_MIN if intent.startswith("faq/") else MIN_TRAIN.get(intent, DEFAULT_MIN)
         if len(lines) < need:
             problems.append(f"{intent}: {len(lines)} training examples, need {need}")
         for dup, n in Counter(plain(x) for x in lines).items():
@@ -79,6 +81,8 @@ def check(lang: str) -> list[str]:
             if plain(line) in trained:
                 problems.append(f"test line also in training: {line!r}")
     for intent in set(train) - set(test):
+        if intent.startswith("faq/"):  # staff's entries: tests/e2e asks the seeded ones in other words
+            continue
         problems.append(f"no test examples for {intent}")
     print(f"{lang}: " + ", ".join(f"{i}={len(v)}" for i, v in sorted(train.items())))
     return problems

@@ -13,6 +13,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "human": "quiero hablar con una persona",
         "offtopic": "quien gano el mundial de futbol",
         "name": "Rosa Elena Quispe",
+        "costs": "tengo que pagar algo para que me ayuden?",
+        "my_data": "ustedes le dan mis datos a la policia?",
     },
     "ht": {
         "hello": "bonjou",
@@ -26,6 +28,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "human": "m vle pale ak yon moun",
         "offtopic": "kiyes ki te genyen mondyal foutbol la",
         "name": "Marie Joseph",
+        "costs": "eske m ap oblije peye pou yo ede m?",
+        "my_data": "eske nou bay lapolis done mwen yo?",
     },
     "ar": {
         "hello": "مرحبا",
@@ -38,6 +42,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "delete": "احذف بياناتي لو سمحت",
         "human": "بدي احكي مع شخص حقيقي",
         "offtopic": "مين ربح كاس العالم بكرة القدم",
+        "costs": "لازم ادفع مصاري عشان تساعدوني؟",
+        "my_data": "بتعطوا معلوماتي للشرطة؟",
         "name": "Ahmad Khalil",
     },
 }

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from records import lease
+from records import faq, lease
 from records.db import unit_of_work
 from records.models import (
     Enrolment,
@@ -299,3 +299,32 @@ def test_asking_for_a_person_gives_the_office_contact(servers: Servers, chat: Ch
         phone = session.scalars(select(Service.phone).where(Service.key == "migrant_office")).one()
     assert phone in chat.text
     chat.assert_language(lang)
+
+
+def test_frequent_questions_are_answered_from_the_records_and_an_edit_is_live_at_once(
+    servers: Servers, chat: Chat, lang: str
+) -> None:
+    start_in(chat, lang)
+    for phrase, key in (("costs", "free_of_charge"), ("my_data", "data_sharing")):
+        chat.say(PHRASES[lang][phrase])
+        with unit_of_work(servers.records) as session:
+            expected = faq.answer(session, key, lang)
+        assert expected is not None and expected.language == lang
+        assert expected.text in chat.text, (phrase, chat.text)
+    with unit_of_work(servers.records) as session:
+        entry = faq.by_key(session, "free_of_charge")
+        assert entry is not None
+        text = faq.text_of(entry, lang)
+        assert text is not None
+        original = text.answer
+        text.answer = original + " (+56 2 2944 1234)"
+    try:
+        chat.say(PHRASES[lang]["costs"])
+        assert "(+56 2 2944 1234)" in chat.text  # no training, no restart
+    finally:
+        with unit_of_work(servers.records) as session:
+            entry = faq.by_key(session, "free_of_charge")
+            assert entry is not None
+            text = faq.text_of(entry, lang)
+            assert text is not None
+            text.answer = original
