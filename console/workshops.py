@@ -179,10 +179,10 @@ def session_save(ctx: Ctx) -> Response:
         return ctx.back(url, f"Hay {taken} personas inscritas: los cupos no pueden ser menos.", "error")
     for name, value in values.items():
         setattr(group, name, value)
-    waiting = _waiting(ctx, group.id)
-    if waiting and group.capacity > taken:
-        return ctx.back(url, f"Grupo guardado. Hay {waiting} en lista de espera y ahora quedan cupos libres: "
-                        "la consola aún no les da el cupo automáticamente.", "warn")  # fmt: skip
+    promoted = seats.promote_waitlist(ctx.db, group.id)
+    if promoted:
+        return ctx.back(url, f"Grupo guardado. {len(promoted)} persona(s) de la lista de espera recibieron "
+                        "el cupo y un aviso en su idioma.")  # fmt: skip
     return ctx.back(url, "Grupo guardado.")
 
 

@@ -7,6 +7,7 @@ the order of arrival.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
@@ -114,16 +115,32 @@ def cancel(session: Session, enrolment: Enrolment) -> Enrolment | None:
     session.flush()
     if not freed:
         return None
-    first = session.scalars(
+    promoted = promote_waitlist(session, enrolment.session_id)
+    return promoted[0] if promoted else None
+
+
+def promote_waitlist(session: Session, session_id: int) -> list[Enrolment]:
+    """Gives every free seat to the waitlist in order (after a cancellation, or when staff add
+    seats); each person promoted gets a message in the outbox, in their language."""
+    ws = _lock(session, session_id)
+    free = ws.capacity - seats_taken(session, session_id)
+    if free <= 0:
+        return []
+    waiting = session.scalars(
         select(Enrolment)
-        .where(Enrolment.session_id == enrolment.session_id, Enrolment.status == EnrolmentStatus.waitlisted)
+        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.waitlisted)
         .order_by(Enrolment.position)
-        .limit(1)
-    ).first()
-    if first is None:
-        return None
-    first.status = EnrolmentStatus.enrolled
-    workshop = first.session.workshop
+        .limit(free)
+    ).all()
+    for first in waiting:
+        first.status = EnrolmentStatus.enrolled
+        outbox.notify(session, first.resident_id, "waitlist_promoted", _promoted_text(first))
+    session.flush()
+    return list(waiting)
+
+
+def _promoted_text(enrolment: Enrolment) -> Callable[[str], str]:
+    workshop = enrolment.session.workshop
 
     def render(lang: str) -> str:
         text, _ = localized(workshop.texts, lang)
@@ -131,9 +148,8 @@ def cancel(session: Session, enrolment: Enrolment) -> Enrolment | None:
             lang,
             "workshops.promoted",
             workshop=text.name if text else workshop.key,
-            start=i18n.isolate(first.session.starts_on.strftime("%d/%m/%Y"), lang),
-            code=i18n.isolate(first.code, lang),
+            start=i18n.isolate(enrolment.session.starts_on.strftime("%d/%m/%Y"), lang),
+            code=i18n.isolate(enrolment.code, lang),
         )
 
-    outbox.notify(session, first.resident_id, "waitlist_promoted", render)
-    return first
+    return render

@@ -8,6 +8,7 @@ from puente import i18n
 from records import enrolment, lease
 from records.db import unit_of_work
 from records.models import (
+    Enrolment,
     EnrolmentProgress,
     EnrolmentStatus,
     Gender,
@@ -114,6 +115,26 @@ def test_seats_cannot_drop_below_the_people_already_enrolled(engine: Engine, cle
     with unit_of_work(engine) as session:
         group = session.get_one(WorkshopSession, gid)
         assert (group.capacity, group.place) == (2, "Sala 2")
+
+
+def test_more_seats_go_to_the_waitlist_in_order_and_each_person_is_told(engine: Engine, clerk: Browser) -> None:
+    with unit_of_work(engine) as session:
+        group = small_session(session, 1)
+        people = [resident(session, f"telegram:70{n}", lang) for n, lang in enumerate(("es", "ht", "ar", "es"))]
+        made = [enrolment.enrol(session, person, group.id) for person in people]
+        assert [e.status for e in made] == [EnrolmentStatus.enrolled] + [EnrolmentStatus.waitlisted] * 3
+        gid, ids = group.id, [e.id for e in made]
+        fields = {"starts_on": str(group.starts_on), "ends_on": str(group.ends_on), "start_time": "18:30",
+                  "end_time": "20:30", "place": "Sala 2", "weekdays": ["1"]}  # fmt: skip
+    saved = clerk.post(f"/grupos/{gid}", fields | {"capacity": "3"})
+    assert "2 persona(s) de la lista de espera recibieron el cupo" in clerk.client.get(saved.headers["location"]).text
+    with unit_of_work(engine) as session:
+        statuses = [session.get_one(Enrolment, i).status for i in ids]
+        assert statuses == [EnrolmentStatus.enrolled] * 3 + [EnrolmentStatus.waitlisted]  # first come, first seated
+        notices = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_promoted")).all()
+        assert sorted(n.sender_id for n in notices) == ["telegram:701", "telegram:702"]
+        arabic = next(n for n in notices if n.sender_id == "telegram:702")
+        assert any("\u0600" <= ch <= "\u06ff" for ch in arabic.text)
 
 
 def test_attendance_completion_certificate_and_reported_gender_are_recorded(engine: Engine, clerk: Browser) -> None:
