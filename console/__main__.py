@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from puente import settings
+from puente import logs, settings
 from records import staff
 from records.db import unit_of_work
 from records.models import StaffRole
@@ -45,7 +45,9 @@ def serve() -> int:
     conf = settings.console()
     print(f"console: http://{conf.host}:{conf.port}/", flush=True)
     # ws="none": the console has no websockets, and the websockets release Rasa SDK pins is too old for uvicorn's.
-    uvicorn.run(create_app(), host=conf.host, port=conf.port, log_level="warning", proxy_headers=False, ws="none")
+    # log_config=None: uvicorn logs through our handler and format (puente.logs), not its own.
+    uvicorn.run(create_app(), host=conf.host, port=conf.port, log_level="warning", proxy_headers=False, ws="none",
+                log_config=None)  # fmt: skip
     return 0
 
 
@@ -61,6 +63,7 @@ def main(argv: list[str]) -> int:
         add.add_argument("--name", default="")
         add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
+    logs.configure("console")
     if args.command == "serve":
         return serve()
     return add_account(StaffRole(args.command), args.email, args.name, args.password_stdin)

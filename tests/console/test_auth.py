@@ -35,7 +35,7 @@ def test_every_route_declares_who_may_use_it(app: Starlette) -> None:
     unchecked = [(m, p) for m, p, role in routes if role == "unchecked"]
     assert unchecked == []
     open_to_all = sorted(p for m, p, role in routes if role is None)
-    assert open_to_all == ["/login", "/login"]
+    assert open_to_all == ["/health", "/login", "/login"]
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page_from_every_page(app: Starlette, anonymous: Browser) -> None:
