@@ -1,6 +1,6 @@
 """Turn latency under concurrency, through Rasa's REST channel, with actions and database work.
 
-    .venvs/app/bin/python -m benchmarks.load [--conversations 20] [--rounds 3]
+    .venvs/app/bin/python -m benchmarks.load [--conversations 20] [--rounds 3] [--replicas 2]
 
 --think S adds a person's pause (uniform 0..2S seconds) before each message; without it every
 conversation sends its next message the moment it gets a reply (saturation).
@@ -8,23 +8,30 @@ Starts its own action server and Rasa server (the current model, a fresh SQLite 
 then runs N conversations at once, each a realistic multi-turn flow: greeting, language, service
 question, workshop list, enrolment form with consent, status, cancellation. Prints p50/p95/max
 turn latency, turns per second and errors, plus the Rasa server's start time and memory.
-Sends traffic to 127.0.0.1 only; bounded in count.
+--replicas N starts N Rasa servers on one action server; the turns go through the gateway's client,
+which routes each sender to one replica (bot/replicas.py). Several replicas need the conversations
+on PostgreSQL (a fresh database on TEST_POSTGRES_URL's server, dropped at the end) and the lock
+store on Redis (--lock-store); `--store postgres` uses the same with one replica, for a fair
+comparison. Sends traffic to 127.0.0.1 only; bounded in count.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import os
 import random
 import statistics
 import tempfile
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-
+from bot.rasa_client import RasaClient, RasaUnavailable
 from puente.stack import Stack, free_port, model_path
-from tests.conftest import prepared
+from tests.conftest import create_pg_database, drop_pg_database, prepared
 
 FLOW = [
     "hola",
@@ -56,44 +63,60 @@ def tree_rss_mb(pid: int) -> float:
 
 
 async def conversation(
-    client: httpx.AsyncClient, url: str, sender: str, latencies: list[float], errors: list[str], think: float = 0.0
+    client: RasaClient, sender: str, latencies: list[float], errors: list[str], think: float = 0.0
 ) -> None:
     for message in FLOW:
         if think:
             await asyncio.sleep(random.uniform(0, 2 * think))  # a person reading and typing
         started = time.perf_counter()
         try:
-            response = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message})
-            response.raise_for_status()
-            if not response.json():
-                errors.append(f"{sender}: no reply to {message!r}")
-        except httpx.HTTPError as error:
-            errors.append(f"{sender}: {error!r}")
+            await client.send(sender, message)  # routed like the gateway does: one replica per sender
+        except RasaUnavailable as error:
+            errors.append(f"{sender}: {error}")
         latencies.append(time.perf_counter() - started)
 
 
-async def run_load(url: str, conversations: int, rounds: int, think: float) -> None:
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=conversations)) as client:
-        await conversation(client, url, "warmup", [], [])
+def senders(client: RasaClient, prefix: str, count: int) -> list[str]:
+    """`count` new sender ids, as many for each replica: with thousands of people the hash spreads
+    them evenly, but ten could fall eight and two, and measure the split instead of the replicas."""
+    urls = client.replicas.urls
+    candidates = (f"{prefix}:{n}" for n in itertools.count())
+    chosen: list[str] = []
+    for i in range(count):
+        chosen.append(next(c for c in candidates if client.replicas.home(c) == urls[i % len(urls)]))
+    return chosen
+
+
+async def run_load(urls: list[str], conversations: int, rounds: int, think: float) -> None:
+    client = RasaClient(urls, timeout=60)
+    run = uuid.uuid4().hex[:6]  # a run's senders are new conversations, even on a kept database
+    try:
+        for sender in senders(client, f"warmup:{run}", len(urls)):  # each replica's first turn: not measured
+            await conversation(client, sender, [], [])
+        client.replicas.served.clear()
         for round_ in range(rounds):
             latencies: list[float] = []
             errors: list[str] = []
             started = time.perf_counter()
             await asyncio.gather(
                 *(
-                    conversation(client, url, f"load:{round_}:{n}", latencies, errors, think)
-                    for n in range(conversations)
+                    conversation(client, sender, latencies, errors, think)
+                    for sender in senders(client, f"load:{run}:{round_}", conversations)
                 )
             )
             elapsed = time.perf_counter() - started
             q = statistics.quantiles(latencies, n=100)
             print(
-                f"round {round_ + 1}: {conversations} conversations x {len(FLOW)} turns, think {think:.0f} s: "
-                f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms, "
-                f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
+                f"round {round_ + 1}: {len(urls)} replica(s), {conversations} conversations x {len(FLOW)} turns, "
+                f"think {think:.0f} s: p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, "
+                f"max {max(latencies) * 1000:.0f} ms, {len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
             )
             for error in errors[:5]:
                 print("   ", error)
+        if len(urls) > 1:
+            print("turns per replica:", ", ".join(f"{url} {client.replicas.served[url]}" for url in urls))
+    finally:
+        await client.close()
 
 
 def main() -> None:
@@ -101,24 +124,59 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds a person takes between messages")
+    parser.add_argument("--replicas", type=int, default=1, help="Rasa servers, each sender routed to one")
+    parser.add_argument(
+        "--store", choices=("sqlite", "postgres"), help="where the records and conversations are kept "
+        "(default: sqlite for one replica, postgres for several)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lock-store", default=os.environ.get("LOCK_STORE_URL") or "redis://127.0.0.1:6379/1",
+        help="Rasa's lock store with --store postgres (default: LOCK_STORE_URL, else local Redis db 1)",
+    )  # fmt: skip
+    parser.add_argument("--model", type=Path, default=None, help="default: the model of the current data")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="puente-load-"))
-    records = prepared(f"sqlite:///{folder / 'records.db'}")
-    stack = Stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        model=model_path(),
-        env={"DATABASE_URL": records, "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}"},
-    )
+    store = args.store or ("sqlite" if args.replicas == 1 else "postgres")
+    if args.replicas < 1 or (store == "sqlite" and args.replicas > 1):
+        parser.error("several replicas share the conversations: they need --store postgres")
+    model = args.model or model_path()
+    pg_name = ""
+    if store == "postgres":
+        pg_name, raw = create_pg_database()
+        prepared(raw)
+        prefix = f"puenteload{uuid.uuid4().hex[:6]}"
+        lock_store = args.lock_store + ("&" if "?" in args.lock_store else "?") + f"key_prefix={prefix}"
+        env = {"DATABASE_URL": raw, "LOCK_STORE_URL": lock_store}
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="puente-load-"))
+        records = prepared(f"sqlite:///{folder / 'records.db'}")
+        env = {
+            "DATABASE_URL": records,
+            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "LOCK_STORE_URL": "",
+        }
+    action_port = free_port()
+    stacks = [Stack(rasa_port=free_port(), action_port=action_port, model=model, env=env) for _ in range(args.replicas)]
     started = time.perf_counter()
-    stack.start()
-    print(f"model {stack.model.name if stack.model else ''}: servers ready in {time.perf_counter() - started:.1f} s")
     try:
-        asyncio.run(run_load(stack.rasa_url, args.conversations, args.rounds, args.think))
-        rasa, actions = stack.processes[1], stack.processes[0]
-        print(f"memory: Rasa server {tree_rss_mb(rasa.pid):.0f} MB, action server {tree_rss_mb(actions.pid):.0f} MB")
+        with ThreadPoolExecutor(len(stacks)) as pool:  # the replicas load the model at the same time
+            others = [pool.submit(stack.start_rasa, model) for stack in stacks[1:]]
+            stacks[0].start()  # the action server and the first replica
+            for other in others:
+                other.result()
+        print(
+            f"model {model.name}: {args.replicas} Rasa replica(s) and the action server ready in "
+            f"{time.perf_counter() - started:.1f} s; conversations on {store}"
+            + (", locks on Redis" if env.get("LOCK_STORE_URL") else "")
+        )
+        asyncio.run(run_load([s.rasa_url for s in stacks], args.conversations, args.rounds, args.think))
+        rasa = sum(tree_rss_mb(s.rasa_process.pid) for s in stacks if s.rasa_process)
+        actions = stacks[0].processes[0]
+        print(f"memory: Rasa servers {rasa:.0f} MB in all, action server {tree_rss_mb(actions.pid):.0f} MB")
     finally:
-        stack.stop()
+        for stack in stacks:
+            stack.stop()
+        if pg_name:
+            drop_pg_database(pg_name)
 
 
 if __name__ == "__main__":

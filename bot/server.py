@@ -23,7 +23,7 @@ from bot import telegram, whatsapp
 from bot.desk import Desk
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
-from puente import settings
+from puente import logs, settings
 from records import db
 
 log = logging.getLogger("puente.gateway")
@@ -77,7 +77,7 @@ def http_app(gateway: Gateway, conf: settings.Settings, telegram_app: Applicatio
 
 
 async def start(conf: settings.Settings, poll_timeout: int = 10, owner: str | None = None) -> Running:
-    rasa = RasaClient(conf.gateway.rasa_url, timeout=60)
+    rasa = RasaClient(conf.gateway.replicas, timeout=60)
     gateway = Gateway(db.engine_for(conf.database_url), rasa, conf.gateway, owner)
     telegram_app = telegram.build(conf.telegram, gateway) if conf.telegram else None
     if telegram_app is not None and conf.handoff.group_chat_id is not None:
@@ -92,7 +92,7 @@ async def start(conf: settings.Settings, poll_timeout: int = 10, owner: str | No
     server = uvicorn.Server(
         uvicorn.Config(
             http_app(gateway, conf, telegram_app, secret), host=conf.gateway.host, port=conf.gateway.port,
-            log_level="warning", lifespan="off", access_log=False,
+            log_level="warning", lifespan="off", access_log=False, log_config=None,  # logs: ours
             # No websockets (sanic, via rasa-sdk, pins an old websockets uvicorn cannot use), plain asyncio.
             ws="none", loop="asyncio", http="h11",
         )
@@ -133,8 +133,7 @@ async def serve(conf: settings.Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines would log URLs with the bot token
+    logs.configure("gateway")  # LOG_FORMAT, LOG_LEVEL; keeps httpx (URLs with the bot token) quiet
     conf = settings.load()
     if not conf.telegram and not conf.whatsapp:
         raise SystemExit("no channel configured: set TELEGRAM_TOKEN or the WHATSAPP_* variables (see .env.example)")
