@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import accounts, indicators, lease, login, mediators, services, workshops
+from console import accounts, faq, health, indicators, lease, login, mediators, services, workshops
 from console.auth import LoginThrottle, csrf_token
 from puente import settings
 from records import db
@@ -86,7 +86,7 @@ def secret_key(configured: str = "", path: Path | None = None) -> str:
 
 def routes() -> list[BaseRoute]:
     found: list[BaseRoute] = []
-    for module in (login, services, workshops, lease, mediators, accounts, indicators):
+    for module in (health, login, faq, services, workshops, lease, mediators, accounts, indicators):
         found.extend(module.routes)
     found.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     return found

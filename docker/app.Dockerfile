@@ -2,7 +2,7 @@
 # target per process, each with its own command, port and health check:
 #   --target actions   the action server (rasa-sdk)            :5055  /health
 #   --target gateway   Telegram/WhatsApp gateway (python -m bot) :8088 /health
-#   --target console   the staff console                        :8089  /login (it has no /health yet)
+#   --target console   the staff console                        :8089  /health
 #   --target app       the bare environment: the one-shot `migrate` service and admin commands
 # Build from the project root (compose does): docker build -f docker/app.Dockerfile --target gateway .
 #
@@ -46,7 +46,7 @@ FROM app AS actions
 EXPOSE 5055
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health', timeout=4)"]
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"]
+CMD ["python", "-m", "actions", "--host", "0.0.0.0", "--port", "5055"]
 
 FROM app AS gateway
 # Inside a container the gateway must listen beyond loopback; compose publishes it on the host's
@@ -66,5 +66,5 @@ EXPOSE 8089
 # The login page needs no account and renders from the templates: the console's liveness check
 # (the same one puente/stack.py waits on).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/login' % os.environ.get('CONSOLE_PORT', '8089'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('CONSOLE_PORT', '8089'), timeout=4)"]
 CMD ["python", "-m", "console", "serve"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from puente import office
 from puente.office import OfficeHours
@@ -48,6 +50,47 @@ def tracker_database_url() -> str:
     return url
 
 
+def lock_store_url() -> str:
+    """LOCK_STORE_URL: Rasa's lock store on Redis, needed when several Rasa replicas share the
+    conversations; empty (the default) keeps Rasa's in-memory lock store of one server."""
+    _load_dotenv(ROOT / ".env")
+    return os.environ.get("LOCK_STORE_URL", "").strip()
+
+
+def lock_store_endpoint(url: str) -> dict[str, Any] | None:
+    """`redis://[[user]:password@]host[:port][/db][?key_prefix=abc]` -> the `lock_store` section of
+    Rasa's endpoints.yml (its RedisLockStore takes the host as `url`); None for an empty URL."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise SystemExit(f"LOCK_STORE_URL: expected redis://host:port/db, got {url!r}")
+    endpoint: dict[str, Any] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379}
+    db = parts.path.strip("/")
+    endpoint["db"] = int(db) if db.isdigit() else 1  # Rasa's default database
+    if parts.username:
+        endpoint["username"] = unquote(parts.username)
+    if parts.password:
+        endpoint["password"] = unquote(parts.password)
+    if parts.scheme == "rediss":
+        endpoint["use_ssl"] = True
+    prefix = parse_qs(parts.query).get("key_prefix", [""])[0]
+    if prefix:
+        if not prefix.isalnum():  # Rasa would ignore it with a warning and share keys with others
+            raise SystemExit(f"LOCK_STORE_URL: key_prefix must be letters and digits, got {prefix!r}")
+        endpoint["key_prefix"] = prefix
+    return endpoint
+
+
+def parse_rasa_urls(spec: str) -> tuple[str, ...]:
+    """RASA_URLS `http://rasa-1:5005, http://rasa-2:5005` -> the replicas, in order, once each."""
+    urls = [u.strip().rstrip("/") for u in spec.split(",") if u.strip()]
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise SystemExit(f"RASA_URLS: {url!r} is not an http:// or https:// address")
+    return tuple(dict.fromkeys(urls))
+
+
 @dataclass(frozen=True)
 class Telegram:
     token: str
@@ -74,12 +117,18 @@ class Gateway:
     host: str = "127.0.0.1"
     port: int = 8088
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa replicas (RASA_URLS); empty: `rasa_url` alone. Each sender sticks to one replica.
+    rasa_urls: tuple[str, ...] = ()
     # Per person: a burst of this many messages, then one more every `rate_interval` seconds.
     rate_burst: int = 8
     rate_interval: float = 3.0
     # How many messages the gateway has in Rasa at once, all people together.
     rasa_concurrency: int = 8
     retry_interval: float = 5.0
+
+    @property
+    def replicas(self) -> tuple[str, ...]:
+        return self.rasa_urls or (self.rasa_url,)
 
 
 TRANSLATOR_BACKENDS = ("libre", "google", "microsoft")
@@ -205,6 +254,7 @@ def load() -> Settings:
             host=_env("GATEWAY_HOST", Gateway.host),
             port=int(_env("GATEWAY_PORT", str(Gateway.port))),
             rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            rasa_urls=parse_rasa_urls(_env("RASA_URLS")),
             rate_burst=int(_env("RATE_LIMIT_BURST", str(Gateway.rate_burst))),
             rate_interval=float(_env("RATE_LIMIT_INTERVAL", str(Gateway.rate_interval))),
             rasa_concurrency=int(_env("RASA_CONCURRENCY", str(Gateway.rasa_concurrency))),
@@ -225,14 +275,21 @@ class Console:
     secret: str = ""
     # Behind an HTTPS proxy: the session cookie is then never sent over plain HTTP.
     cookie_secure: bool = False
+    # Publish writes the FAQ into the training data here and trains into `models_dir`, which every
+    # Rasa replica must see at the same path (PUT /model names the file).
+    training_dir: Path = ROOT
+    models_dir: Path = ROOT / "models"
 
 
 def console() -> Console:
-    """The console's settings (CONSOLE_HOST, CONSOLE_PORT, CONSOLE_SECRET, CONSOLE_COOKIE_SECURE)."""
+    """The console's settings (CONSOLE_HOST, CONSOLE_PORT, CONSOLE_SECRET, CONSOLE_COOKIE_SECURE,
+    CONSOLE_TRAINING_DIR, CONSOLE_MODELS_DIR)."""
     _load_dotenv(ROOT / ".env")
     return Console(
         host=_env("CONSOLE_HOST", Console.host),
         port=int(_env("CONSOLE_PORT", str(Console.port))),
         secret=_env("CONSOLE_SECRET"),
         cookie_secure=_env("CONSOLE_COOKIE_SECURE").lower() in ("1", "true", "yes"),
+        training_dir=Path(_env("CONSOLE_TRAINING_DIR", str(ROOT))),
+        models_dir=Path(_env("CONSOLE_MODELS_DIR", str(ROOT / "models"))),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from puente import settings
 
@@ -41,23 +44,59 @@ def rasa_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def fingerprint() -> str:
+def fingerprint(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
-        path = ROOT / name
+        path = root / name
         files = (
             sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
             if path.is_dir()
             else [path]
         )
         for file in files:
-            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def model_path() -> Path:
-    return MODELS / f"puente-{fingerprint()}.tar.gz"
+def model_path(root: Path = ROOT, models: Path = MODELS) -> Path:
+    return models / f"puente-{fingerprint(root)}.tar.gz"
+
+
+class TrainingFailed(RuntimeError):
+    """`rasa train` exited with an error; the message holds the end of its output."""
+
+
+def train_model(root: Path = ROOT, models: Path = MODELS, log_file: Path = LOGS / "train.log") -> Path:
+    """Trains the data under `root` into `models` unless that exact data is trained already."""
+    target = model_path(root, models)
+    if target.exists():
+        return target
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    # Trained under a name of its own, then renamed: a Rasa server never loads a half-written file,
+    # even when two trainings of the same data run at once.
+    # (No dot in it: Rasa replaces whatever follows the last dot with ".tar.gz".)
+    partial = f"partial-{os.getpid()}-{target.name.removesuffix('.tar.gz')}"
+    with open(log_file, "wb") as log:
+        done = subprocess.run(
+            [str(VENVS / "rasa" / "bin" / "rasa"), "train", "--data", "nlu", "stories", "--domain", "domain",
+             "--config", "config.yml", "--out", str(models), "--fixed-model-name", partial],
+            cwd=root, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    written = models / f"{partial}.tar.gz"
+    if done.returncode != 0 or not written.exists():
+        written.unlink(missing_ok=True)
+        raise TrainingFailed(_training_error(log_file))
+    os.replace(written, target)
+    return target
+
+
+def _training_error(log_file: Path, lines: int = 12) -> str:
+    """The end of Rasa's output without its progress bars: what a person can read to see why."""
+    text = log_file.read_text(encoding="utf-8", errors="replace").replace("\r", "\n")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # terminal colours
+    kept = [line for line in text.splitlines() if line.strip() and "it/s" not in line and "%|" not in line]
+    return "\n".join(kept[-lines:])
 
 
 def train(force: bool = False) -> Path:
@@ -66,18 +105,14 @@ def train(force: bool = False) -> Path:
     if target.exists() and not force:
         print(f"model: {target.name} is up to date")
         return target
+    if force:
+        target.unlink(missing_ok=True)
     print(f"model: training {target.name} (a few minutes; log in var/log/train.log)...", flush=True)
     started = time.monotonic()
-    LOGS.mkdir(parents=True, exist_ok=True)
-    with open(LOGS / "train.log", "wb") as log:
-        done = subprocess.run(
-            [str(VENVS / "rasa" / "bin" / "rasa"), "train", "--data", "nlu", "stories", "--domain", "domain",
-             "--config", "config.yml", "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-            cwd=ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    if done.returncode != 0:
-        tail = (LOGS / "train.log").read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
-        raise SystemExit("training failed:\n" + "\n".join(tail))
+    try:
+        train_model()
+    except TrainingFailed as error:
+        raise SystemExit(f"training failed:\n{error}") from error
     print(f"model: trained in {time.monotonic() - started:.0f} s", flush=True)
     return target
 
@@ -124,9 +159,17 @@ class Stack:
 
     def endpoints_file(self) -> Path:
         path = ROOT / "var" / f"endpoints.{self.rasa_port}.yml"
-        template = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        text = text.replace("127.0.0.1:5055", f"127.0.0.1:{self.action_port}")
+        # Several replicas share the conversations: their turn locks go to Redis (LOCK_STORE_URL).
+        url = self.env["LOCK_STORE_URL"] if "LOCK_STORE_URL" in self.env else settings.lock_store_url()
+        lock_store = settings.lock_store_endpoint(url)
+        if lock_store is not None:
+            text = text.rstrip("\n") + "\n\n" + yaml.safe_dump({"lock_store": lock_store}, sort_keys=False)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.replace("127.0.0.1:5055", f"127.0.0.1:{self.action_port}"), encoding="utf-8")
+        path.touch(mode=0o600)
+        path.chmod(0o600)  # before writing: it may hold the Redis password
+        path.write_text(text, encoding="utf-8")
         return path
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
@@ -145,9 +188,7 @@ class Stack:
             [
                 str(VENVS / "app" / "bin" / "python"),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions",  # rasa-sdk with our logging, on loopback (actions/__main__.py)
                 "--port",
                 str(self.action_port),
             ],
@@ -225,7 +266,9 @@ def run() -> int:
             import asyncio
 
             from bot import server
+            from puente import logs
 
+            logs.configure("gateway")
             asyncio.run(server.serve(conf))
             return 0
         from bot import chat

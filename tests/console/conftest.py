@@ -22,9 +22,11 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def make_accounts(engine: Engine) -> None:
+    """The test accounts; a database shared by several consoles (tests/console/test_browser.py) has them once."""
     with unit_of_work(engine) as session:
-        staff.create(session, ADMIN[0], ADMIN[1], StaffRole.admin, "Ana")
-        staff.create(session, STAFF[0], STAFF[1], StaffRole.staff, "Pedro")
+        for (email, password), role, name in ((ADMIN, StaffRole.admin, "Ana"), (STAFF, StaffRole.staff, "Pedro")):
+            if staff.find(session, email) is None:
+                staff.create(session, email, password, role, name)
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def test_every_domain_response_has_a_variation_per_language() -> None:
         responses.update((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {}))
     assert responses
     for name, variations in responses.items():
+        if name.startswith("utter_faq/"):  # labels for the ResponseSelector; the answer comes from the records
+            continue
         languages = {
             next((c["value"] for c in v.get("condition", []) if c.get("name") == "language"), i18n.DEFAULT)
             for v in variations
