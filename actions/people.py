@@ -10,11 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import Say, answer_to, channel_phone, yes_no, yes_or_no
+from actions.common import RecordsAction, Say, answer_to, button, channel_phone, latest_entity, yes_no, yes_or_no
 from puente import settings
 from records import residents
 from records.db import unit_of_work
-from records.models import Resident
+from records.models import Gender, Resident
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$", re.UNICODE)
 
@@ -153,4 +153,31 @@ class ActionAskResidentPhone(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         Say(dispatcher, tracker)("people.ask_phone")
+        return []
+
+
+def ask_gender_once(say: Say, session: Session, resident: Resident) -> None:
+    """Workshop figures are reported by gender: ask once, optionally, with "prefer not to say"."""
+    if residents.gender_of(session, resident) is not None:
+        return
+    say(
+        "people.gender_question",
+        buttons=[button(say.t(f"people.genders.{g.value}"), "report_gender", gender=g.value) for g in Gender],
+    )
+
+
+class ActionReportGender(RecordsAction):
+    def name(self) -> str:
+        return "action_report_gender"
+
+    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        value = latest_entity(tracker, "gender")
+        gender = Gender(value) if value in Gender.__members__ else None
+        with unit_of_work() as session:
+            resident = residents.find(session, tracker.sender_id)
+            if gender is None or resident is None or resident.consent_at is None:
+                say("people.gender_not_kept")  # only for people enrolled, who consented to a record
+                return []
+            residents.set_gender(session, resident, gender)
+        say("people.gender_saved")
         return []

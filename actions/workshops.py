@@ -26,7 +26,14 @@ from actions.common import (
     yes_no,
     yes_or_no,
 )
-from actions.people import PeopleFormMixin, consent_refused, personal_slots, save_contact, with_people
+from actions.people import (
+    PeopleFormMixin,
+    ask_gender_once,
+    consent_refused,
+    personal_slots,
+    save_contact,
+    with_people,
+)
 from records import enrolment as seats
 from records import residents
 from records.db import unit_of_work
@@ -246,6 +253,7 @@ class ActionEnrolSubmit(RecordsAction):
                 say("workshops.enrolled", **details)
             else:
                 say("workshops.waitlisted", position=say.iso(seats.waitlist_place(session, result)), **details)
+            ask_gender_once(say, session, resident)
         return reset
 
 

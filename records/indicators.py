@@ -196,6 +196,7 @@ TOPICS = {
     "request_human": "person",
     "forget_me": "privacy",
     "faq": "faq",
+    "report_gender": "workshops",
     "out_of_scope": "out_of_scope",
     "nlu_fallback": "not_understood",
 }

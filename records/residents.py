@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from records import chats, handoffs
 from records.enrolment import active_enrolments, cancel
-from records.models import Resident, utcnow
+from records.models import Gender, Resident, ResidentGender, utcnow
 
 CONSENT_VERSION = "2026-11"
 
@@ -39,6 +39,21 @@ def update_contact(session: Session, resident: Resident, name: str | None, phone
         resident.name = name
     if phone:
         resident.phone = phone
+
+
+def gender_of(session: Session, resident: Resident) -> Gender | None:
+    row = session.get(ResidentGender, resident.id)
+    return row.gender if row else None
+
+
+def set_gender(session: Session, resident: Resident, gender: Gender) -> None:
+    """As the person said it (self-reported, optional); saying it again replaces it."""
+    row = session.get(ResidentGender, resident.id)
+    if row is None:
+        session.add(ResidentGender(resident_id=resident.id, gender=gender))
+    else:
+        row.gender, row.recorded_at = gender, utcnow()
+    session.flush()
 
 
 def erase(session: Session, sender_id: str) -> bool:

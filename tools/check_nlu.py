@@ -18,10 +18,12 @@ VALUES = {
     "service": {"health", "school", "id_card", "visa", "social_registry", "employment", "migrant_office", "legal_aid"},
     "workshop": {"spanish_course", "grammar_workshop", "job_training", "cultural_outing", "chilean_culture"},
     "language": {"es", "ht", "ar"},
+    "gender": {"female", "male", "other", "undisclosed"},
 }
 MIN_TRAIN = {
     **dict.fromkeys(["greet", "goodbye", "thank", "affirm", "deny", "choose_language"], 15),
     "out_of_scope": 30,
+    "report_gender": 15,  # short answers to one optional question, mostly given by button
 }
 DEFAULT_MIN = 40
 # FAQ entries are written by staff in the console (records/faq.py asks for at least two each).

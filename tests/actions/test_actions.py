@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
+from puente import i18n
 from records.db import unit_of_work
 from records.models import Enrolment, Resident, Service
 from tests.actions.conftest import ActionRunner, texts
@@ -61,3 +62,25 @@ async def test_the_general_list_shows_the_next_group_of_each_workshop(engine: En
     buttons = reply["responses"][0]["buttons"]
     assert len(buttons) == 5  # the five workshops of the seed, one button each
     assert texts(reply).count("📍") == 5
+
+
+async def test_gender_is_kept_only_for_a_consenting_person_and_saying_it_again_replaces_it(
+    engine: Engine, run_action: ActionRunner
+) -> None:
+    from records import residents
+    from records.models import Gender, ResidentGender
+
+    nobody = await run_action("action_report_gender", sender="telegram:41", intent="report_gender",
+                              entities={"gender": "female"}, slots={"language": "ar"})  # fmt: skip
+    assert texts(nobody) == i18n.t("ar", "people.gender_not_kept")
+    with unit_of_work(engine) as session:
+        person = residents.record_consent(session, "telegram:41", "ar")
+        person_id = person.id
+    for value in ("female", "undisclosed"):
+        said = await run_action("action_report_gender", sender="telegram:41", intent="report_gender",
+                                entities={"gender": value}, slots={"language": "ar"})  # fmt: skip
+        assert texts(said) == i18n.t("ar", "people.gender_saved")
+    with unit_of_work(engine) as session:
+        assert session.get_one(ResidentGender, person_id).gender is Gender.undisclosed
+    odd = await run_action("action_report_gender", sender="telegram:41", entities={"gender": "robot"})
+    assert texts(odd) == i18n.t("es", "people.gender_not_kept")

@@ -13,10 +13,12 @@ from records.db import unit_of_work
 from records.models import (
     Enrolment,
     EnrolmentStatus,
+    Gender,
     LeaseGuaranteeApplication,
     LeaseStatus,
     OutboxMessage,
     Resident,
+    ResidentGender,
     Service,
     Workshop,
     WorkshopSession,
@@ -80,12 +82,23 @@ def test_a_person_enrols_in_the_spanish_course_and_gets_a_code(servers: Servers,
         assert person.name == PHRASES[lang]["name"] and person.phone == "+56987654321"
         assert person.consent_at is not None and person.language == lang
 
+    # Gender, for the workshop figures: optional, asked once, "prefer not to say" offered.
+    offered = [b["payload"] for b in chat.buttons()]
+    assert [p for p in offered if p.startswith("/report_gender")] == [
+        f'/report_gender{{"gender": "{g}"}}' for g in ("female", "male", "other", "undisclosed")
+    ]
+    chat.press('"gender": "undisclosed"')
+    chat.assert_language(lang)
+    with unit_of_work(servers.records) as session:
+        assert session.get_one(ResidentGender, person.id).gender is Gender.undisclosed
+
     # Nothing asked twice: the next enrolment goes straight to the group and the confirmation.
     chat.say(PHRASES[lang]["courses"])
     chat.press('"workshop": "grammar_workshop"')
     if any(b["payload"] == "1" for b in chat.buttons()):
         chat.press(0)
     assert CODE.search(chat.text), chat.text
+    assert not any(b["payload"].startswith("/report_gender") for b in chat.buttons())
 
     chat.say(PHRASES[lang]["my_courses"])
     assert code.group(0) in chat.text
