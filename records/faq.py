@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from puente import i18n
 from records.models import FaqEntry, FaqText
+from records.services import fold
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MIN_QUESTIONS = 2  # fewer than two examples teaches the model nothing it can generalise from
@@ -48,8 +49,6 @@ def text_of(entry: FaqEntry, language: str) -> FaqText | None:
 
 def key_from(title: str) -> str:
     """A readable key from a question: "¿Es gratis el curso?" -> "es_gratis_el_curso"."""
-    from records.services import fold
-
     words = re.findall(r"[a-z0-9]+", fold(title))
     key = "_".join(words)[:40].strip("_")
     return key if KEY.match(key) else ""
