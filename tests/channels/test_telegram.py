@@ -51,8 +51,11 @@ def test_a_creole_speaker_on_telegram_enrols_in_the_spanish_course_and_receives_
     assert code, person.text
     assert "Kòd ou se" in person.text or "kòd" in person.text.lower()
     # Bold in our texts becomes Telegram HTML; the code is there as the person sees it.
-    sent = person.last[-1].params
+    sent = next(c.params for c in person.last if code.group(0) in c.params.get("text", ""))
     assert sent.get("parse_mode") == "HTML" and f"<b>{code.group(0)}</b>" in sent["text"]
+    # Then, once and optionally, the gender question for the workshop figures.
+    assert person.last[-1].params["text"] == i18n.t("ht", "people.gender_question")
+    assert i18n.t("ht", "people.genders.undisclosed") in [b["text"] for b in person.buttons()]
 
     with unit_of_work(servers.records) as session:
         resident = session.scalars(select(Resident).where(Resident.sender_id == "telegram:700001")).one()

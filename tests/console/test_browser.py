@@ -200,7 +200,9 @@ WIFI = {
 }  # fmt: skip
 # Not among the examples above: the model has to recognise them.
 NEW_QUESTIONS = {"es": "oye hay wifi aca en la oficina de migrantes?", "ht": "wifi a mache nan biwo migran an?",
-                 "ar": "هل يوجد wifi مجاني في مكتب المهاجرين؟"}  # fmt: skip
+                 "ar": "كيف بتصل على الواي فاي عندكم بالمكتب؟"}  # fmt: skip
+# ("هل يوجد wifi مجاني…", with "free" in it, went to the seeded free_of_charge entry: an entry with
+# four examples is recognised by its own words, so staff are told to write several.)
 
 
 def test_staff_add_a_question_in_three_languages_publish_and_the_bot_answers_it(  # type: ignore[no-untyped-def]
