@@ -50,15 +50,15 @@ class TelegramPerson:
     def buttons(self) -> list[dict[str, str]]:
         return [b for row in self.keyboard()["inline_keyboard"] for b in row]
 
-    def press(self, match: str, exactly: bool = False) -> list[Call]:
+    def press(self, match: str, exactly: bool = False, expect: int = 1) -> list[Call]:
         """Presses the button whose callback data contains `match` (is `match`, if `exactly`),
-        or whose title is `match`."""
+        or whose title is `match`; waits for at least `expect` messages."""
         keyboard = self.keyboard()
         for button in self.buttons():
             data = button["callback_data"]
             if (data == match if exactly else match in data) or button["text"] == match:
                 update = telegram_api.press(self.chat_id, button["callback_data"], keyboard, self.language_code or "es")
-                return self.send(update)
+                return self.send(update, expect=expect)
         raise AssertionError(f"no button {match!r} in {self.buttons()}")
 
     def press_exactly(self, data: str) -> list[Call]:

@@ -246,7 +246,8 @@ async def test_a_replica_that_dies_mid_request_is_marked_down_and_the_message_ke
     client = RasaClient([first.url, dying], timeout=5, probe_interval=60)
     try:
         person = people_of(client, dying, 1)[0]
-        with pytest.raises(RasaUnavailable, match="RemoteProtocolError"):
+        # The hang-up reads as either, depending on timing: both are "the connection broke mid-request".
+        with pytest.raises(RasaUnavailable, match="RemoteProtocolError|ReadError"):
             await client.send(person, "hola")
         assert first.messages == [] and client.replicas.down() == [dying]  # not resent at once
         await client.send(person, "hola")  # the gateway's retry: the next replica
