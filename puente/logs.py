@@ -100,6 +100,19 @@ class TextFormatter(logging.Formatter):
         return f"{first} {fields}{newline}{rest}"
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a line is logged, not the one at start: a gateway run
+    inside tests (pytest swaps stderr per test) must not write to a stream closed since."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
+
+
 def configure(process: str, stream: IO[str] | None = None, env: dict[str, str] | None = None) -> Options:
     """Replaces whatever handlers were installed before (rasa-sdk's coloured ones, basicConfig) with
     one handler on stderr in the configured format. Call it once, at the start of a process."""
@@ -108,7 +121,7 @@ def configure(process: str, stream: IO[str] | None = None, env: dict[str, str] |
 
         settings._load_dotenv(settings.ROOT / ".env")
     options = Options.from_env(env)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.setFormatter(JsonFormatter(process) if options.json else TextFormatter(process))
     root = logging.getLogger()
     for old in list(root.handlers):
