@@ -6,6 +6,7 @@ kept; `records seed` rewrites the records from the file on purpose (update=True)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,17 @@ def _by_key(session: Session, model: type, key: str) -> Any:
     return session.scalars(select(model).where(model.key == key)).first()
 
 
+def _rows_by_language(owner: Any, specs: dict[str, Any], make: Callable[..., Any]) -> Iterator[tuple[Any, Any]]:
+    """Each language's text row of `owner` (made and attached when missing) with its seed spec."""
+    existing = {t.language: t for t in owner.texts}
+    for lang, spec in specs.items():
+        row = existing.get(lang)
+        if row is None:
+            row = make(language=lang)
+            owner.texts.append(row)
+        yield row, spec
+
+
 def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[str, int]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for item in data.get("services", []):
@@ -44,30 +56,22 @@ def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[
         service.address = item.get("address", "")
         service.phone = str(item.get("phone", ""))
         service.url = item.get("url", "")
-        existing = {t.language: t for t in service.texts}
-        for lang, text in item["texts"].items():
-            row = existing.get(lang) or ServiceText(language=lang)
+        for row, text in _rows_by_language(service, item["texts"], ServiceText):
             row.name = text["name"]
             row.description = text.get("description", "")
             row.hours = text.get("hours", "")
             row.requirements = list(text.get("requirements", []))
             row.aliases = list(text.get("aliases", []))
             row.machine_translated = bool(text.get("machine_translated", False))
-            if lang not in existing:
-                service.texts.append(row)
         session.add(service)
     for item in data.get("workshops", []):
         found_w = _by_key(session, Workshop, item["key"])
         if found_w is not None and not update:
             continue
         workshop = found_w or Workshop(key=item["key"])
-        existing_w = {t.language: t for t in workshop.texts}
-        for lang, text in item["texts"].items():
-            wrow = existing_w.get(lang) or WorkshopText(language=lang)
+        for wrow, text in _rows_by_language(workshop, item["texts"], WorkshopText):
             wrow.name = text["name"]
             wrow.description = text.get("description", "")
-            if lang not in existing_w:
-                workshop.texts.append(wrow)
         session.add(workshop)
         session.flush()
         for spec in item.get("sessions", []):
@@ -87,14 +91,10 @@ def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[
         if entry is not None and not update:
             continue
         entry = entry or FaqEntry(key=item["key"])
-        by_lang = {t.language: t for t in entry.texts}
-        for lang, text in item["texts"].items():
-            frow = by_lang.get(lang) or FaqText(language=lang)
+        for frow, text in _rows_by_language(entry, item["texts"], FaqText):
             frow.questions = list(text["questions"])
             frow.answer = " ".join(text["answer"].split())
             frow.machine_translated, frow.reviewed = False, True
-            if lang not in by_lang:
-                entry.texts.append(frow)
         session.add(entry)
     session.flush()
     return {
