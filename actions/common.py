@@ -93,10 +93,13 @@ class Say:
         return i18n.t(self.lang, key, **values)
 
     def __call__(self, key: str, buttons: list[Button] | None = None, **values: Any) -> None:
-        self.text(self.t(key, **values), buttons)
+        self.text(self.t(key, **values), buttons, key=key)
 
-    def text(self, text: str, buttons: list[Button] | None = None) -> None:
-        self.dispatcher.utter_message(text=text, buttons=buttons or [])
+    def text(self, text: str, buttons: list[Button] | None = None, *, key: str) -> None:
+        """`key` names what was said (a catalog key, or what a built text is): Rasa keeps it in the
+        bot event's metadata, so tests and indicators read turns by meaning, not by wording. The
+        REST channel does not pass it on to people."""
+        self.dispatcher.utter_message(text=text, buttons=buttons or [], key=key)
 
     def iso(self, value: object) -> str:
         return i18n.isolate(value, self.lang)

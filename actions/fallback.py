@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import RecordsAction, Say, button
 from actions.handoff import office_contact, request_mediator
 from actions.menu import menu_buttons
+
+log = logging.getLogger(__name__)
 
 # Intents worth offering as a topic; courtesy intents are not topics.
 TOPICS = (
@@ -31,6 +35,19 @@ TOPICS = (
 def likeliest(tracker: Tracker, n: int = 2) -> list[str]:
     ranking = (tracker.latest_message or {}).get("intent_ranking") or []
     return [r["name"] for r in ranking if r.get("name") in TOPICS][:n]
+
+
+NOT_ANSWERS = ("action_listen", "action_extract_slots", "action_session_start", None)
+
+
+def answered_this_turn(tracker: Tracker) -> str | None:
+    """The action that already answered the latest message, if one did."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return None
+        if event.get("event") == "action" and event.get("name") not in NOT_ANSWERS:
+            return str(event["name"])
+    return None
 
 
 class ActionAskAffirmation(RecordsAction):
@@ -70,6 +87,12 @@ class ActionDefaultFallback(RecordsAction):
         return "action_default_fallback"
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        answered_by = answered_this_turn(tracker)
+        if answered_by:
+            # A rule that does not end by listening (Rasa then predicts this fallback): the message
+            # was answered, so listen instead of telling the person they were not understood.
+            log.error("dialogue dead end after %s: no rule ends by listening", answered_by)
+            return [FollowupAction("action_listen")]
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent in ("nlu_fallback", "out_of_scope"):
             say("handoff.not_understood")

@@ -35,5 +35,5 @@ class ActionAnswerFaq(RecordsAction):
             lines.append(say.t("faq.not_in_language"))
         elif found.machine:
             lines.append(say.t("common.machine_note"))
-        say.text("\n\n".join(lines))
+        say.text("\n\n".join(lines), key=f"faq/{key}")
         return []

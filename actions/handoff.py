@@ -28,7 +28,7 @@ def office_contact(say: Say) -> None:
     with unit_of_work() as session:
         office = services.find(session, "migrant_office")
         if office is not None:
-            say.text(describe(say, office))
+            say.text(describe(say, office), key=f"card:{office.key}")
 
 
 def topic(tracker: Tracker) -> str:

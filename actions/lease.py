@@ -28,7 +28,7 @@ class ActionLeaseInfo(RecordsAction):
         with unit_of_work() as session:
             unit = services.find(session, "lease_guarantee")
             if unit is not None:
-                say.text(describe(say, unit))
+                say.text(describe(say, unit), key=f"card:{unit.key}")
         say("lease.offer_apply", buttons=[button(say.t("lease.apply_button"), "lease_guarantee_apply")])
         return []
 
@@ -76,7 +76,7 @@ class ActionAskIncomeBand(RecordsAction):
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         bands = [say.t(f"lease.bands.{band}") for band in lease.INCOME_BANDS]
         text = "\n".join([say.t("lease.ask_income")] + [f"{i}. {label}" for i, label in enumerate(bands, 1)])
-        say.text(text, [reply_button(label, str(i)) for i, label in enumerate(bands, 1)])
+        say.text(text, [reply_button(label, str(i)) for i, label in enumerate(bands, 1)], key="lease.ask_income")
         return []
 
 
@@ -97,7 +97,7 @@ class ActionLeaseSubmit(RecordsAction):
             unit = services.find(session, "lease_guarantee")
             say("lease.submitted", reference=say.iso(application.reference))
             if unit is not None:
-                say.text(describe(say, unit))
+                say.text(describe(say, unit), key=f"card:{unit.key}")
         return reset
 
 
@@ -120,5 +120,5 @@ class ActionLeaseStatus(RecordsAction):
                 date=say.iso((last.at if last else application.created_at).strftime("%d/%m/%Y")),
             )
             if last and last.note:
-                say.text(last.note)
+                say.text(last.note, key="lease.status_note")
         return []

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.types import DomainDict
 
-from actions.common import RecordsAction, Say, answers_question, yes_no
+from actions.common import RecordsAction, Say, yes_no
 from records import residents
 from records.db import unit_of_work
 
@@ -25,25 +25,9 @@ class ActionConfirmForget(RecordsAction):
         return [SlotSet("pending_confirmation", "forget_me")]
 
 
-class ActionForgetMe(RecordsAction):
-    def name(self) -> str:
-        return "action_forget_me"
-
-    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        if not answers_question(tracker, "action_confirm_forget", self.name()):
-            return ActionConfirmForget().act(say, tracker, domain)  # a yes to this question, or nothing
-        with unit_of_work() as session:
-            residents.erase(session, tracker.sender_id)
-        say("privacy.forgotten")
-        return [SlotSet("pending_confirmation", None), SlotSet(ERASED_SLOT, True)]
-
-
-class ActionConfirmationDeclined(RecordsAction):
-    """A "no" to a pending confirmation (erase my data, cancel my seat): nothing changes."""
-
-    def name(self) -> str:
-        return "action_confirmation_declined"
-
-    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        say("common.nothing_changed")
-        return [SlotSet("pending_confirmation", None), SlotSet("cancel_code", None)]
+def forget(say: Say, tracker: Tracker) -> list[dict[str, Any]]:
+    """The yes to `action_confirm_forget` (see actions/confirmations.py)."""
+    with unit_of_work() as session:
+        residents.erase(session, tracker.sender_id)
+    say("privacy.forgotten")
+    return [SlotSet("pending_confirmation", None), SlotSet(ERASED_SLOT, True)]

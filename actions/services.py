@@ -46,8 +46,11 @@ class ActionServiceInfo(RecordsAction):
 
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         wanted = latest_entity(tracker, "service")
+        said = (tracker.latest_message or {}).get("text") or ""
         with unit_of_work() as session:
-            found = services.find(session, wanted)
+            # The model may miss the entity in an everyday word ("dokte"): the aliases in the
+            # records are looked for in the whole message too.
+            found = services.find(session, wanted) or services.find(session, said)
             if found is None:
                 say(
                     "services.which",
@@ -58,5 +61,5 @@ class ActionServiceInfo(RecordsAction):
                 select(Service).where(Service.category == found.category).order_by(Service.id)
             ).all()
             for service in same_category[:3]:
-                say.text(describe(say, service))
+                say.text(describe(say, service), key=f"card:{service.key}")
         return []

@@ -17,7 +17,6 @@ from actions.common import (
     RecordsAction,
     Say,
     answer_to,
-    answers_question,
     button,
     language,
     latest_entity,
@@ -110,7 +109,7 @@ class ActionWorkshopList(RecordsAction):
                 button(say.t("workshops.enrol_in", workshop=workshop_name(w, say.lang)), "workshop_enrol", workshop=key)
                 for key, w in offered.items()
             ]
-            say.text("\n\n".join(lines), buttons)
+            say.text("\n\n".join(lines), buttons, key="workshops.list")
         return [SlotSet("workshop", wanted.key)] if wanted else []
 
 
@@ -211,7 +210,11 @@ class ActionAskWorkshopSession(RecordsAction):
             upcoming = seats.upcoming_sessions(session, tracker.get_slot("workshop"))
             lines = [say.t("workshops.ask_session")]
             lines += [session_line(say, session, ws, i) for i, ws in enumerate(upcoming, 1)]
-            say.text("\n\n".join(lines), [reply_button(str(i), str(i)) for i in range(1, len(upcoming) + 1)])
+            say.text(
+                "\n\n".join(lines),
+                [reply_button(str(i), str(i)) for i in range(1, len(upcoming) + 1)],
+                key="workshops.ask_session",
+            )
         return []
 
 
@@ -282,7 +285,10 @@ class ActionWorkshopStatus(RecordsAction):
             if not mine:
                 say("workshops.none_mine", buttons=[button(say.t("workshops.see_list"), "workshop_list")])
                 return []
-            say.text("\n\n".join([say.t("workshops.mine_intro")] + [status_line(say, session, e) for e in mine]))
+            say.text(
+                "\n\n".join([say.t("workshops.mine_intro")] + [status_line(say, session, e) for e in mine]),
+                key="workshops.mine_intro",
+            )
         return []
 
 
@@ -319,23 +325,18 @@ class ActionWorkshopCancelAsk(RecordsAction):
             return [SlotSet("pending_confirmation", "workshop_cancel"), SlotSet("cancel_code", target.code)]
 
 
-class ActionWorkshopCancelConfirm(RecordsAction):
-    def name(self) -> str:
-        return "action_workshop_cancel_confirm"
-
-    def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        done = [SlotSet("pending_confirmation", None), SlotSet("cancel_code", None)]
-        if not answers_question(tracker, "action_workshop_cancel_ask", self.name()):
-            return ActionWorkshopCancelAsk().act(say, tracker, domain)  # a yes to this question, or nothing
-        with unit_of_work() as session:
-            target = next((e for e in _active(session, tracker) if e.code == tracker.get_slot("cancel_code")), None)
-            if target is None:
-                say("workshops.none_to_cancel")
-                return done
-            seats.cancel(session, target)
-            say(
-                "workshops.cancelled",
-                workshop=workshop_name(target.session.workshop, say.lang),
-                code=say.iso(target.code),
-            )
-        return done
+def cancel(say: Say, tracker: Tracker) -> list[dict[str, Any]]:
+    """The yes to `action_workshop_cancel_ask` (see actions/confirmations.py)."""
+    done = [SlotSet("pending_confirmation", None), SlotSet("cancel_code", None)]
+    with unit_of_work() as session:
+        target = next((e for e in _active(session, tracker) if e.code == tracker.get_slot("cancel_code")), None)
+        if target is None:
+            say("workshops.none_to_cancel")
+            return done
+        seats.cancel(session, target)
+        say(
+            "workshops.cancelled",
+            workshop=workshop_name(target.session.workshop, say.lang),
+            code=say.iso(target.code),
+        )
+    return done

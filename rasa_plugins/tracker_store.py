@@ -2,7 +2,7 @@
 
 Rasa 3.6 has no API to delete a conversation, and deleting rows from outside is undone when Rasa
 saves the tracker at the end of the turn. So the deletion happens here, in the save itself: a turn in
-which `action_forget_me` erased the records (it sets the `data_erased` slot) removes every stored
+which the erasure (`actions/privacy.forget`) erased the records (it sets the `data_erased` slot) removes every stored
 event of that sender instead of adding more.
 """
 
