@@ -38,6 +38,7 @@ class ActionRunner:
         entities: dict[str, str] | None = None,
         slots: dict[str, Any] | None = None,
         active_loop: str | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         tracker = {
             "sender_id": sender,
@@ -49,7 +50,7 @@ class ActionRunner:
                 "intent_ranking": [],
                 "metadata": {},
             },
-            "events": [],
+            "events": events or [],
             "paused": False,
             "followup_action": None,
             "active_loop": {"name": active_loop} if active_loop else {},

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from puente import i18n, langid
+from tests import turns
 from tests.conftest import Servers
 
 
@@ -17,14 +18,62 @@ def reply_language(text_: str) -> str | None:
     return guess.language
 
 
+def catalog_key(text_: str) -> str | None:
+    """The catalog key of a fixed text (for turns whose tracker is gone: an erasure)."""
+    return _fixed_texts().get(text_.strip())
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(node, dict):
+        return {k: v for key, sub in node.items() for k, v in _flatten(sub, f"{prefix}{key}.").items()}
+    return {prefix.rstrip("."): str(node)}
+
+
+_FIXED: dict[str, str] = {}
+
+
+def _fixed_texts() -> dict[str, str]:
+    if not _FIXED:
+        for lang in i18n.languages():
+            for key, value in _flatten(i18n.catalog(lang)).items():
+                if "{" not in value and not key.startswith("meta."):
+                    _FIXED.setdefault(value.strip(), key)
+    return _FIXED
+
+
+def group(replies: list[dict[str, Any]], said_by_bot: list[dict[str, Any]]) -> list[turns.Message] | None:
+    """The bot's messages of one turn with their keys, or None if the replies are not these events.
+
+    Rasa's REST channel sends a text without buttons as one reply per paragraph; here a message
+    is what the bot said in one utterance (as the tracker has it), its paragraphs joined again.
+    """
+    messages, at = [], 0
+    for event in said_by_bot:
+        body = (event.get("text") or "").strip()
+        data = event.get("data") or {}
+        parts = 1 if data.get("buttons") or not body else len(body.split("\n\n"))
+        chunk = replies[at : at + parts]
+        if len(chunk) != parts:
+            return None
+        meta = event.get("metadata") or {}
+        text_ = "\n\n".join(r.get("text") or "" for r in chunk)
+        buttons = [b for r in chunk for b in r.get("buttons") or []]
+        messages.append(turns.Message(text_, buttons, meta.get("key") or meta.get("utter_action")))
+        at += parts
+    return messages if at == len(replies) else None
+
+
 class Chat:
-    """One person talking to the assistant through Rasa's REST channel."""
+    """One person talking to the assistant through Rasa's REST channel. Every turn goes through
+    the conversation contract (tests/turns.py), with the keys of what was said read from the
+    tracker: the catalog key of an action's text, the name of a domain response."""
 
     def __init__(self, servers: Servers, sender: str) -> None:
         self.servers = servers
         self.sender = sender
         self.http = httpx.Client(timeout=60)
         self.last: list[dict[str, Any]] = []
+        self.turns: list[turns.Turn] = []
 
     def say(self, message: str, **metadata: Any) -> list[dict[str, Any]]:
         response = self.http.post(
@@ -33,8 +82,27 @@ class Chat:
         )
         response.raise_for_status()
         self.last = response.json()
-        assert self.last, f"no reply to {message!r}"
+        self.turns.append(turns.check(self.turn(message, self.last)))
         return self.last
+
+    @property
+    def keys(self) -> list[str | None]:
+        """The keys of the latest reply, in order."""
+        return self.turns[-1].keys
+
+    def turn(self, said: str, replies: list[dict[str, Any]]) -> turns.Turn:
+        events = self.http.get(f"{self.servers.rasa_url}/conversations/{self.sender}/tracker").json()["events"]
+        last_user = max((i for i, e in enumerate(events) if e["event"] == "user"), default=-1)
+        this_turn = events[last_user + 1 :] if last_user >= 0 else []
+        said_by_bot = [e for e in this_turn if e["event"] == "bot"]
+        actions = [e["name"] for e in this_turn if e["event"] == "action"] if last_user >= 0 else None
+        messages = group(replies, said_by_bot)
+        if messages is None:  # the tracker is gone (an erasure): one message per part, keys by text
+            messages = [
+                turns.Message(r.get("text") or "", r.get("buttons") or [], catalog_key(r.get("text") or ""))
+                for r in replies
+            ]
+        return turns.Turn(said, messages, actions)
 
     def press(self, title_or_index: str | int) -> list[dict[str, Any]]:
         buttons = self.buttons()

@@ -15,6 +15,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "name": "Rosa Elena Quispe",
         "costs": "tengo que pagar algo para que me ayuden?",
         "my_data": "ustedes le dan mis datos a la policia?",
+        "thanks": "ya gracias",
     },
     "ht": {
         "hello": "bonjou",
@@ -30,6 +31,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "name": "Marie Joseph",
         "costs": "eske m ap oblije peye pou yo ede m?",
         "my_data": "eske nou bay lapolis done mwen yo?",
+        "thanks": "mesi anpil",
     },
     "ar": {
         "hello": "مرحبا",
@@ -45,5 +47,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "costs": "لازم ادفع مصاري عشان تساعدوني؟",
         "my_data": "بتعطوا معلوماتي للشرطة؟",
         "name": "Ahmad Khalil",
+        "thanks": "شكرا كتير",
     },
 }

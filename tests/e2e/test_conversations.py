@@ -34,7 +34,9 @@ CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{5,6}\b")
 
 def start_in(chat: Chat, lang: str) -> None:
     chat.say(PHRASES[lang]["hello"])
+    assert chat.keys == ["utter_greet"]
     chat.press(f'"language": "{lang}"')
+    assert chat.keys == ["utter_language_chosen", "menu.intro"]
 
 
 def test_greeting_offers_the_languages_then_the_menu(chat: Chat, lang: str) -> None:
@@ -49,6 +51,7 @@ def test_greeting_offers_the_languages_then_the_menu(chat: Chat, lang: str) -> N
 
 def test_the_health_centre_address_comes_from_the_records(servers: Servers, chat: Chat, lang: str) -> None:
     chat.say(PHRASES[lang]["health"])
+    assert chat.keys == ["card:health", "card:health_2"]  # both CESFAMs, each from the records
     with unit_of_work(servers.records) as session:
         address = session.scalars(select(Service.address).where(Service.key == "health")).one()
     assert address in chat.text
@@ -70,8 +73,11 @@ def enrol_through_the_form(chat: Chat, lang: str, workshop: str) -> None:
 def test_a_person_enrols_in_the_spanish_course_and_gets_a_code(servers: Servers, chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     enrol_through_the_form(chat, lang, "spanish_course")
+    assert chat.keys == ["people.ask_name"]
     chat.say(PHRASES[lang]["name"])
+    assert chat.keys == ["people.ask_phone"]
     chat.say("9 8765 4321")
+    assert chat.keys == ["workshops.enrolled", "people.gender_question"]
     chat.assert_language(lang)
     code = CODE.search(chat.text)
     assert code, chat.text
@@ -88,6 +94,7 @@ def test_a_person_enrols_in_the_spanish_course_and_gets_a_code(servers: Servers,
         f'/report_gender{{"gender": "{g}"}}' for g in ("female", "male", "other", "undisclosed")
     ]
     chat.press('"gender": "undisclosed"')
+    assert chat.keys == ["people.gender_saved"]
     chat.assert_language(lang)
     with unit_of_work(servers.records) as session:
         assert session.get_one(ResidentGender, person.id).gender is Gender.undisclosed
@@ -101,6 +108,7 @@ def test_a_person_enrols_in_the_spanish_course_and_gets_a_code(servers: Servers,
     assert not any(b["payload"].startswith("/report_gender") for b in chat.buttons())
 
     chat.say(PHRASES[lang]["my_courses"])
+    assert chat.keys == ["workshops.mine_intro"]
     assert code.group(0) in chat.text
     chat.assert_language(lang)
 
@@ -151,9 +159,13 @@ def test_a_full_session_offers_the_waitlist_and_a_cancelled_seat_goes_to_the_fir
     holder_chat = Chat(servers, holder_sender)
     start_in(holder_chat, lang)
     holder_chat.say(PHRASES[lang]["cancel"])
+    assert holder_chat.keys == ["workshops.cancel_confirm"]
     assert [b["payload"] for b in holder_chat.buttons()] == ["/affirm", "/deny"], holder_chat.text
     holder_chat.press("/affirm")
+    assert holder_chat.keys == ["workshops.cancelled"]  # once, and nothing after it
     holder_chat.assert_language(lang)
+    holder_chat.say(PHRASES[lang]["thanks"])
+    assert holder_chat.keys == ["utter_thank"]  # the next message is answered
     with unit_of_work(servers.records) as session:
         assert session.get(Enrolment, holder_id).status == EnrolmentStatus.cancelled
         assert session.get(Enrolment, mine.id).status == EnrolmentStatus.enrolled
@@ -164,17 +176,24 @@ def test_a_full_session_offers_the_waitlist_and_a_cancelled_seat_goes_to_the_fir
 def test_a_person_applies_for_the_lease_guarantee_and_follows_it(servers: Servers, chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     chat.say(PHRASES[lang]["guarantor"])
+    assert chat.keys == ["card:lease_guarantee", "lease.offer_apply"]
     chat.assert_language(lang)
     with unit_of_work(servers.records) as session:
         unit = session.scalars(select(Service).where(Service.key == "lease_guarantee")).one()
         requirement = next(t for t in unit.texts if t.language == lang).requirements[0]
     assert requirement in chat.text
     chat.press("/lease_guarantee_apply")
+    assert chat.keys == ["privacy.consent"]
     chat.press("/affirm")  # consent
+    assert chat.keys == ["privacy.thanks", "lease.ask_household"]
     chat.say("4")
+    assert chat.keys == ["lease.ask_income"]
     chat.say("2")
+    assert chat.keys == ["people.ask_name"]
     chat.say(PHRASES[lang]["name"])
+    assert chat.keys == ["people.ask_phone"]
     chat.say("912345678")
+    assert chat.keys == ["lease.submitted", "card:lease_guarantee"]
     reference = re.search(r"GA-[A-Z0-9]{6}", chat.text)
     assert reference, chat.text
     chat.assert_language(lang)
@@ -185,6 +204,7 @@ def test_a_person_applies_for_the_lease_guarantee_and_follows_it(servers: Server
         assert (application.household_size, application.income_band) == (4, "500k_800k")
 
     chat.say(PHRASES[lang]["lease_status"])
+    assert chat.keys == ["lease.status"]
     assert reference.group(0) in chat.text
     with unit_of_work(servers.records) as session:
         received = lease.set_status(session, reference.group(0), LeaseStatus.approved).status
@@ -211,13 +231,17 @@ def test_delete_my_data_erases_the_records_and_the_conversation(servers: Servers
     apply_for_the_guarantee(chat, lang)
     assert chat.tracker_rows() > 0
     chat.say(PHRASES[lang]["delete"])
+    assert chat.keys == ["privacy.confirm_forget"]
     assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
     chat.assert_language(lang)
     chat.press("/affirm")
+    assert chat.keys == ["privacy.forgotten"]  # once, and nothing after it
     chat.assert_language(lang)
     with unit_of_work(servers.records) as session:
         assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 0
     assert chat.tracker_rows() == 0
+    chat.say(PHRASES[lang]["thanks"])  # answered, as a new conversation
+    assert chat.keys == ["utter_thank"]
 
 
 def test_a_stray_yes_later_erases_nothing(servers: Servers, chat: Chat) -> None:
@@ -226,10 +250,12 @@ def test_a_stray_yes_later_erases_nothing(servers: Servers, chat: Chat) -> None:
     chat.say(PHRASES["es"]["delete"])
     chat.say(PHRASES["es"]["courses"])  # changes topic instead of answering
     chat.say("si")  # a "yes" that answers nothing: asked again, nothing erased
+    assert chat.keys == ["privacy.confirm_forget"]
     assert [b["payload"] for b in chat.buttons()] == ["/affirm", "/deny"], chat.text
     with unit_of_work(servers.records) as session:
         assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 1
     chat.press("/deny")
+    assert chat.keys == ["common.nothing_changed"]
     with unit_of_work(servers.records) as session:
         assert session.scalar(select(func.count(Resident.id)).where(Resident.sender_id == chat.sender)) == 1
     assert chat.tracker_rows() > 0
@@ -238,6 +264,7 @@ def test_a_stray_yes_later_erases_nothing(servers: Servers, chat: Chat) -> None:
 def test_off_topic_is_answered_kindly_with_the_menu(chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     chat.say(PHRASES[lang]["offtopic"])
+    assert chat.keys == ["utter_out_of_scope", "menu.intro"]
     chat.assert_language(lang)
     assert "/workshop_list" in [b["payload"] for b in chat.buttons()]
 
@@ -288,10 +315,12 @@ def test_low_confidence_offers_the_two_likeliest_topics_then_the_menu_and_a_pers
 ) -> None:
     start_in(chat, lang)
     chat.say(vague_message(servers, lang))
+    assert chat.keys == ["fallback.did_you_mean"]
     payloads = [b["payload"] for b in chat.buttons()]
     assert len(payloads) == 3 and payloads[-1] == "/out_of_scope", chat.last
     chat.assert_language(lang)
     chat.press("/out_of_scope")  # "something else": other words, the menu, or a person
+    assert chat.keys == ["fallback.rephrase"]
     payloads = [b["payload"] for b in chat.buttons()]
     assert "/request_human" in payloads and "/workshop_list" in payloads, chat.last
     chat.assert_language(lang)
@@ -301,6 +330,7 @@ def test_emoji_only_is_not_taken_for_a_yes(chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     chat.say(PHRASES[lang]["delete"])
     chat.say("👍👍")
+    assert chat.keys == ["fallback.no_words"]
     assert "/workshop_list" in [b["payload"] for b in chat.buttons()], chat.last  # asked to write, with the menu
     chat.assert_language(lang)
 
@@ -308,6 +338,7 @@ def test_emoji_only_is_not_taken_for_a_yes(chat: Chat, lang: str) -> None:
 def test_asking_for_a_person_gives_the_office_contact(servers: Servers, chat: Chat, lang: str) -> None:
     start_in(chat, lang)
     chat.say(PHRASES[lang]["human"])
+    assert chat.keys == ["handoff.office_contact", "card:migrant_office"]
     with unit_of_work(servers.records) as session:
         phone = session.scalars(select(Service.phone).where(Service.key == "migrant_office")).one()
     assert phone in chat.text
@@ -320,6 +351,7 @@ def test_frequent_questions_are_answered_from_the_records_and_an_edit_is_live_at
     start_in(chat, lang)
     for phrase, key in (("costs", "free_of_charge"), ("my_data", "data_sharing")):
         chat.say(PHRASES[lang][phrase])
+        assert chat.keys == [f"faq/{key}"]
         with unit_of_work(servers.records) as session:
             expected = faq.answer(session, key, lang)
         assert expected is not None and expected.language == lang
