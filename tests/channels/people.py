@@ -6,11 +6,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from tests import turns
 from tests.fakes import graph_api, telegram_api
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 QUIET = 0.6  # seconds without a new message: the bot has finished its turn
+
+
+def telegram_message(params: dict[str, Any]) -> turns.Message:
+    keyboard = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+    return turns.Message(params.get("text", ""), [b for row in keyboard for b in row])
+
+
+def whatsapp_message(message: dict[str, Any]) -> turns.Message:
+    choices = [{"id": i, "title": t} for i, t in graph_api.choices(message)]
+    return turns.Message(graph_api.body_text(message), choices)
 
 
 class TelegramPerson:
@@ -36,6 +47,8 @@ class TelegramPerson:
                 break
             count = now
         self.last = self.received()[before:]
+        if expect:  # every answered turn keeps the conversation contract (tests/turns.py)
+            turns.check(turns.Turn(str(update)[:120], [telegram_message(c.params) for c in self.last]))
         return self.last
 
     def say(self, text: str, **kw: Any) -> list[Call]:
@@ -92,6 +105,8 @@ class WhatsAppPerson:
                 break
             count = now
         self.last = self.fake.to(self.phone)[before:]
+        if expect:
+            turns.check(turns.Turn(str(message)[:120], [whatsapp_message(m) for m in self.last]))
         return self.last
 
     def say(self, text: str) -> list[dict[str, Any]]:
