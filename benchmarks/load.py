@@ -6,7 +6,8 @@
 conversation sends its next message the moment it gets a reply (saturation).
 Starts its own action server and Rasa server (the current model, a fresh SQLite records file),
 then runs N conversations at once, each a realistic multi-turn flow: greeting, language, service
-question, workshop list, enrolment form with consent, status, cancellation. Prints p50/p95/max
+question, workshop list, enrolment form with consent, status, cancellation, thanks. Every turn
+must keep the conversation contract (tests/turns.py): a loop or a silent turn fails the run. Prints p50/p95/max
 turn latency, turns per second and errors, plus the Rasa server's start time and memory.
 --replicas N starts N Rasa servers on one action server; the turns go through the gateway's client,
 which routes each sender to one replica (bot/replicas.py). Several replicas need the conversations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from puente.stack import Stack, free_port, model_path
+from tests import turns
 from tests.conftest import create_pg_database, drop_pg_database, prepared
 
 FLOW = [
@@ -46,6 +48,7 @@ FLOW = [
     "estoy inscrita en algun curso?",
     "quiero cancelar mi inscripcion",
     "/affirm",
+    "gracias",  # answered: the confirmation ends by listening
 ]
 
 
@@ -70,10 +73,16 @@ async def conversation(
             await asyncio.sleep(random.uniform(0, 2 * think))  # a person reading and typing
         started = time.perf_counter()
         try:
-            await client.send(sender, message)  # routed like the gateway does: one replica per sender
+            replies = await client.send(sender, message)  # routed like the gateway does: one replica per sender
         except RasaUnavailable as error:
             errors.append(f"{sender}: {error}")
+            replies = None
         latencies.append(time.perf_counter() - started)
+        if replies is not None:  # the figures measure real turns: a loop or a silent turn is an error
+            said = [turns.Message(r.text, [{"title": b.title} for b in r.buttons]) for r in replies]
+            broken = turns.problems(turns.Turn(message, said))
+            if broken:
+                errors.append(f"{sender} {message!r}: {'; '.join(broken)}")
 
 
 def senders(client: RasaClient, prefix: str, count: int) -> list[str]:
@@ -87,8 +96,10 @@ def senders(client: RasaClient, prefix: str, count: int) -> list[str]:
     return chosen
 
 
-async def run_load(urls: list[str], conversations: int, rounds: int, think: float) -> None:
+async def run_load(urls: list[str], conversations: int, rounds: int, think: float) -> int:
+    """Runs the rounds; returns how many turns failed (an error, or a broken turn contract)."""
     client = RasaClient(urls, timeout=60)
+    failures = 0
     run = uuid.uuid4().hex[:6]  # a run's senders are new conversations, even on a kept database
     try:
         for sender in senders(client, f"warmup:{run}", len(urls)):  # each replica's first turn: not measured
@@ -113,10 +124,12 @@ async def run_load(urls: list[str], conversations: int, rounds: int, think: floa
             )
             for error in errors[:5]:
                 print("   ", error)
+            failures += len(errors)
         if len(urls) > 1:
             print("turns per replica:", ", ".join(f"{url} {client.replicas.served[url]}" for url in urls))
     finally:
         await client.close()
+    return failures
 
 
 def main() -> None:
@@ -168,7 +181,7 @@ def main() -> None:
             f"{time.perf_counter() - started:.1f} s; conversations on {store}"
             + (", locks on Redis" if env.get("LOCK_STORE_URL") else "")
         )
-        asyncio.run(run_load([s.rasa_url for s in stacks], args.conversations, args.rounds, args.think))
+        failures = asyncio.run(run_load([s.rasa_url for s in stacks], args.conversations, args.rounds, args.think))
         rasa = sum(tree_rss_mb(s.rasa_process.pid) for s in stacks if s.rasa_process)
         actions = stacks[0].processes[0]
         print(f"memory: Rasa servers {rasa:.0f} MB in all, action server {tree_rss_mb(actions.pid):.0f} MB")
@@ -177,6 +190,8 @@ def main() -> None:
             stack.stop()
         if pg_name:
             drop_pg_database(pg_name)
+    if failures:
+        raise SystemExit(f"{failures} turn(s) failed: the figures above do not measure real turns")
 
 
 if __name__ == "__main__":
