@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from puente import i18n
+from rasa_plugins.normalize import fold
 
 logger = logging.getLogger(__name__)
 
@@ -135,5 +136,13 @@ def parse_int(text: str | None, lang: str) -> int | None:
     numbers = re.findall(r"\d+", cleaned)
     if len(numbers) == 1 and len(numbers[0]) <= 3:
         return int(numbers[0])
-    words = {str(k).lower(): int(v) for k, v in (i18n.lookup(lang, "common.numbers") or {}).items()}
-    return words.get(cleaned)
+    words = {fold(str(k)): int(v) for k, v in (i18n.lookup(lang, "common.numbers") or {}).items()}
+    tokens = [fold(t) for t in re.findall(r"[^\W\d_]+", cleaned)]
+    if numbers or not tokens:
+        return None
+    if len(tokens) == 1:
+        return words.get(tokens[0])
+    # A number word in a short answer ("el dos", "نحنا خمسة", "la segunda"); "one" in a phrase is
+    # too often an article ("una pregunta") to count.
+    found = {words[t] for t in tokens if t in words and words[t] != 1}
+    return found.pop() if len(tokens) <= 4 and len(found) == 1 else None

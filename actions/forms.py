@@ -15,6 +15,9 @@ from actions.common import Say
 FORM_SLOTS = tuple(dict.fromkeys(workshops.FORM_SLOTS + lease.FORM_SLOTS))
 
 
+# A "no" to the consent question is its answer, not a wish to stop: where to go instead.
+REFUSED = {"enrol_form": "privacy.refused_enrol", "lease_form": "privacy.refused_lease"}
+
 # What to say when a reply does not look like an answer to the question just asked.
 HINTS = {
     "privacy_consent": "privacy.yes_or_no",
@@ -49,5 +52,9 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        Say(dispatcher, tracker)("forms.stopped")
+        say = Say(dispatcher, tracker)
+        if tracker.get_slot("requested_slot") == "privacy_consent":  # a "no" to keeping data: the answer
+            say(REFUSED.get(tracker.active_loop_name or "", "forms.stopped"))
+        else:
+            say("forms.stopped")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + [SlotSet(s, None) for s in FORM_SLOTS]

@@ -30,7 +30,7 @@ class ActionLeaseInfo(RecordsAction):
             if unit is not None:
                 say.text(describe(say, unit), key=f"card:{unit.key}")
         say("lease.offer_apply", buttons=[button(say.t("lease.apply_button"), "lease_guarantee_apply")])
-        return []
+        return [SlotSet("pending_confirmation", "lease_apply")]  # a typed "yes" applies (actions/confirmations.py)
 
 
 class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):

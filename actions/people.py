@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -12,11 +14,31 @@ from sqlalchemy.orm import Session
 
 from actions.common import RecordsAction, Say, answer_to, button, channel_phone, latest_entity, yes_no, yes_or_no
 from puente import settings
+from rasa_plugins.normalize import fold
 from records import residents
 from records.db import unit_of_work
 from records.models import Gender, Resident
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$", re.UNICODE)
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+COURTESY_FILE = "courtesy.yml"  # greet, goodbye, thank, affirm, deny: never a whole name
+
+
+@cache
+def courtesies() -> frozenset[str]:
+    """Every courtesy example of the training data, folded: "bonjou", "السلام عليكم", "ok" are
+    messages, not names, though they have a name's shape ("Mesi Jean" still is one)."""
+    found = set()
+    for path in (settings.ROOT / "nlu").glob(f"*/{COURTESY_FILE}"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(block.get("examples") or "").splitlines():
+                example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))
+                found.add(_folded(example))
+    return frozenset(found)
+
+
+def _folded(text: str) -> str:
+    return " ".join(fold(w) for w in re.findall(r"[^\W_]+", text.lower(), re.UNICODE))
 
 
 def personal_slots(tracker: Tracker) -> list[str]:
@@ -58,7 +80,7 @@ def record_consent(value: Any, dispatcher: CollectingDispatcher, tracker: Tracke
 
 def clean_name(value: Any) -> str | None:
     name = " ".join(str(value or "").split())
-    if 2 <= len(name) <= 80 and NAME.match(name) and len(name.split()) <= 6:
+    if 2 <= len(name) <= 80 and NAME.match(name) and len(name.split()) <= 6 and _folded(name) not in courtesies():
         return name
     return None
 
@@ -156,14 +178,19 @@ class ActionAskResidentPhone(Action):
         return []
 
 
-def ask_gender_once(say: Say, session: Session, resident: Resident) -> None:
-    """Workshop figures are reported by gender: ask once, optionally, with "prefer not to say"."""
-    if residents.gender_of(session, resident) is not None:
+def ask_gender_once(say: Say, session: Session, resident: Resident, tracker: Tracker) -> None:
+    """Workshop figures are reported by gender: ask once, optionally, with "prefer not to say".
+    Once means once: a question left unanswered in this conversation is not asked again."""
+    if residents.gender_of(session, resident) is not None or said_before(tracker, "people.gender_question"):
         return
     say(
         "people.gender_question",
         buttons=[button(say.t(f"people.genders.{g.value}"), "report_gender", gender=g.value) for g in Gender],
     )
+
+
+def said_before(tracker: Tracker, key: str) -> bool:
+    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("key") == key for e in tracker.events)
 
 
 class ActionReportGender(RecordsAction):

@@ -69,6 +69,18 @@ def resolve_workshop(session: Session, value: str | None) -> Workshop | None:
     return None
 
 
+def named_workshop(session: Session, tracker: Tracker) -> Workshop | None:
+    """The first workshop the latest message names. The model may tag a stray word too ("de",
+    "ak") and Rasa's slot keeps the last value; in a wish to enrol, a language ("en español") names
+    the course."""
+    message = tracker.latest_message or {}
+    entities = message.get("entities") or []
+    values = [str(e["value"]) for e in entities if e.get("entity") == "workshop"]
+    if (message.get("intent") or {}).get("name") == "workshop_enrol":
+        values += [str(e["value"]) for e in entities if e.get("entity") == "language"]
+    return next((w for w in (resolve_workshop(session, v) for v in values) if w is not None), None)
+
+
 def when(say: Say, ws: WorkshopSession) -> str:
     days = say.t("common.weekdays").split(",")
     return say.t(
@@ -141,10 +153,13 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         typed = answer_to(tracker, "workshop")
-        if not typed or typed.startswith("/"):
-            return {}
         with unit_of_work() as session:
-            workshop = resolve_workshop(session, typed)
+            if typed and not typed.startswith("/"):
+                workshop = resolve_workshop(session, typed)
+            elif tracker.get_slot("workshop") is None:  # opening the form: "inscribirme en español"
+                workshop = named_workshop(session, tracker)
+            else:
+                return {}
         return {"workshop": workshop.key} if workshop else {}
 
     def validate_workshop(
@@ -152,10 +167,11 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
     ) -> dict[str, Any]:
         say = Say(dispatcher, tracker)
         with unit_of_work() as session:
-            workshop = resolve_workshop(session, str(value) if value else None)
+            workshop = resolve_workshop(session, str(value) if value else None) or named_workshop(session, tracker)
             if workshop is None:
-                say("workshops.which_unknown")
-                return {"workshop": None}
+                if tracker.get_slot("requested_slot") == "workshop":  # an answer to "which course?"
+                    say("workshops.which_unknown")
+                return {"workshop": None}  # else the form asks which, without a "not found" first
             upcoming = seats.upcoming_sessions(session, workshop.key)
             if not upcoming:
                 say("workshops.no_sessions_for", workshop=workshop_name(workshop, say.lang))
@@ -256,7 +272,7 @@ class ActionEnrolSubmit(RecordsAction):
                 say("workshops.enrolled", **details)
             else:
                 say("workshops.waitlisted", position=say.iso(seats.waitlist_place(session, result)), **details)
-            ask_gender_once(say, session, resident)
+            ask_gender_once(say, session, resident, tracker)
         return reset
 
 

@@ -25,7 +25,12 @@ WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
 # Codes people copy from the bot ("GRA-2KFK8", "GA-7K3P9Q") and links are in no language.
 NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|\S+@\S+")
 ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
-ORDINAL = re.compile(r"^\d+(?:er|ro|do|to|vo|no|mo|ra|da|ta|va|na|ma)$")  # 3er, 2do, 5to: Spanish
+# Digits and letters that are no Arabizi: ordinals (3er, 2do), times (9am, 7pm, 14h), course levels
+# (a2, b1) and units (50m2, 2kg): they carry no language at all.
+NO_LANGUAGE = re.compile(
+    r"^(?:\d+(?:er|ro|do|to|vo|no|mo|ra|da|ta|va|na|ma)"
+    r"|\d{1,2}(?:am|pm|hrs?|h)|[abc][12]|\d*(?:m2|m3|km|kg|cm|mm|mts?|lts?|gb|mb))$"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def _romanised(words: list[str], text: str) -> str | None:
         if not markers:
             continue
         hits = sum(w in markers for w in words)
-        digit_words = sum(1 for w in ARABIZI_DIGIT.findall(text) if not ORDINAL.match(w))
+        digit_words = sum(1 for w in ARABIZI_DIGIT.findall(text) if not NO_LANGUAGE.match(w))
         if hits >= 2 or digit_words >= 1 or (words and hits == len(words)):
             return lang
     return None
