@@ -6,14 +6,16 @@ import json
 import logging
 import re
 from abc import ABC, abstractmethod
+from functools import cache
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from puente import i18n
+from puente import i18n, settings
 from rasa_plugins.normalize import fold
 
 logger = logging.getLogger(__name__)
@@ -42,10 +44,40 @@ def yes_no(lang: str) -> list[Button]:
     return [button(i18n.t(lang, "common.yes"), "affirm"), button(i18n.t(lang, "common.no"), "deny")]
 
 
+COURTESY_FILE = "courtesy.yml"  # greet, goodbye, thank, affirm, deny in every language
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+def folded(text: str) -> str:
+    return " ".join(fold(w) for w in re.findall(r"[^\W_]+", text.lower(), re.UNICODE))
+
+
+@cache
+def training_examples(file_name: str) -> dict[str, frozenset[str]]:
+    """The examples of `nlu/<every language>/<file_name>`, folded, by intent: what people say."""
+    found: dict[str, set[str]] = {}
+    for path in (settings.ROOT / "nlu").glob(f"*/{file_name}"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            lines = str(block.get("examples") or "").splitlines()
+            examples = {folded(ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))) for line in lines}
+            found.setdefault(str(block.get("intent")), set()).update(examples - {""})
+    return {intent: frozenset(examples) for intent, examples in found.items()}
+
+
 def yes_or_no(tracker: Tracker) -> bool | None:
-    """A yes/no answer to a form question, read from the intent of the reply."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    return {"affirm": True, "deny": False}.get(intent or "")
+    """A yes/no answer to a form question: the intent of the reply, else its first word when that
+    word alone is a yes or a no ("non pa kounya, m ap pase biwo a" to the consent question)."""
+    message = tracker.latest_message or {}
+    answer = {"affirm": True, "deny": False}.get(((message.get("intent") or {}).get("name")) or "")
+    if answer is not None:
+        return answer
+    words = folded(message.get("text") or "").split()
+    if not words:
+        return None
+    examples = training_examples(COURTESY_FILE)
+    if words[0] in examples.get("deny", ()):
+        return False
+    return True if words[0] in examples.get("affirm", ()) else None
 
 
 def answers_question(tracker: Tracker, *question_actions: str) -> bool:

@@ -3,42 +3,38 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.common import RecordsAction, Say, answer_to, button, channel_phone, latest_entity, yes_no, yes_or_no
+from actions.common import (
+    COURTESY_FILE,
+    RecordsAction,
+    Say,
+    answer_to,
+    button,
+    channel_phone,
+    folded,
+    latest_entity,
+    training_examples,
+    yes_no,
+    yes_or_no,
+)
 from puente import settings
-from rasa_plugins.normalize import fold
 from records import residents
 from records.db import unit_of_work
 from records.models import Gender, Resident
 
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$", re.UNICODE)
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
-COURTESY_FILE = "courtesy.yml"  # greet, goodbye, thank, affirm, deny: never a whole name
 
 
-@cache
 def courtesies() -> frozenset[str]:
-    """Every courtesy example of the training data, folded: "bonjou", "السلام عليكم", "ok" are
+    """Whole messages that are courtesies in the training data ("bonjou", "السلام عليكم", "ok"):
     messages, not names, though they have a name's shape ("Mesi Jean" still is one)."""
-    found = set()
-    for path in (settings.ROOT / "nlu").glob(f"*/{COURTESY_FILE}"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            for line in str(block.get("examples") or "").splitlines():
-                example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))
-                found.add(_folded(example))
-    return frozenset(found)
-
-
-def _folded(text: str) -> str:
-    return " ".join(fold(w) for w in re.findall(r"[^\W_]+", text.lower(), re.UNICODE))
+    return frozenset().union(*training_examples(COURTESY_FILE).values())
 
 
 def personal_slots(tracker: Tracker) -> list[str]:
@@ -80,7 +76,7 @@ def record_consent(value: Any, dispatcher: CollectingDispatcher, tracker: Tracke
 
 def clean_name(value: Any) -> str | None:
     name = " ".join(str(value or "").split())
-    if 2 <= len(name) <= 80 and NAME.match(name) and len(name.split()) <= 6 and _folded(name) not in courtesies():
+    if 2 <= len(name) <= 80 and NAME.match(name) and len(name.split()) <= 6 and folded(name) not in courtesies():
         return name
     return None
 

@@ -98,11 +98,20 @@ def _by_markers(words: list[str]) -> str | None:
     return leaders[0] if best and len(leaders) == 1 else None
 
 
+def _romanised_current(text: str, current: str | None) -> bool:
+    """A word of the current language written in Latin letters ("wen el cesfam" in an Arabic
+    conversation): the Latin-script guess does not move the conversation away from it."""
+    if not current:
+        return False
+    markers = _markers(current, "latin_markers")
+    return bool(markers) and any(w in markers for w in WORD.findall(NOT_WORDS.sub(" ", text).lower()))
+
+
 def choose(text: str, current: str | None, hint: str | None = None) -> str:
     """The language to answer in after this message."""
     guess = identify(text)
     supported = i18n.languages()
-    if guess.language in supported and (guess.strong or current is None):
+    if guess.language in supported and (guess.strong or current is None) and not _romanised_current(text, current):
         return guess.language
     if current in supported:
         return current

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.common import parse_int
+from actions.common import parse_int, yes_or_no
 from actions.people import clean_name, clean_phone
 from rasa_plugins.normalize import fold
 
@@ -34,6 +34,13 @@ def test_phone_numbers(typed: str, stored: str | None) -> None:
         ("12345", False),
         ("x", False),
         ("select * from residents; drop table residents", False),
+        # Courtesies have a name's shape but are messages (the training data says which).
+        ("bonjou", False),
+        ("السلام عليكم", False),
+        ("Gracias", False),
+        ("Mesi Jean", True),
+        ("Dieumerci Joseph", True),
+        ("Esperanza Gracia", True),
     ],
 )
 def test_names(typed: str, ok: bool) -> None:
@@ -70,3 +77,37 @@ def test_numbers(typed: str, lang: str, number: int | None) -> None:
 )
 def test_spelling_folding(word: str, folded: str) -> None:
     assert fold(word) == folded
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "number"),
+    [
+        ("el dos", "es", 2),
+        ("la segunda", "es", 2),
+        ("نحنا خمسة", "ar", 5),
+        ("الأولى", "ar", 1),
+        ("dezyèm nan", "ht", 2),
+        ("tengo una pregunta", "es", None),  # "una" in a phrase is an article
+        ("somos 4, mi esposo yo y los 2 niños", "es", None),  # two numbers: ask again
+    ],
+)
+def test_number_words_inside_short_answers(typed: str, lang: str, number: int | None) -> None:
+    assert parse_int(typed, lang) == number
+
+
+class Said:
+    def __init__(self, text: str, intent: str) -> None:
+        self.latest_message = {"text": text, "intent": {"name": intent}}
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "answer"),
+    [
+        ("si", "affirm", True),
+        ("non pa kounya, m ap pase biwo a pito", "ask_service_info", False),
+        ("اي بس بسرعة", "nlu_fallback", True),
+        ("donde queda el cesfam", "ask_service_info", None),
+    ],
+)
+def test_a_yes_or_no_is_read_by_its_intent_else_its_first_word(typed: str, intent: str, answer: bool | None) -> None:
+    assert yes_or_no(Said(typed, intent)) is answer  # type: ignore[arg-type]

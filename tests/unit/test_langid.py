@@ -51,3 +51,17 @@ def test_a_clear_message_in_another_language_switches() -> None:
 def test_codes_copied_from_the_bot_are_not_arabizi() -> None:
     assert identify("mi codigo es GRA-2KFK8, quiero saber cuando empieza").language == "es"
     assert choose("GA-7K3P9Q", "ht") == "ht"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tengo hora a las 9am en el cesfam", "el curso es a las 7pm?", "curso de español nivel a2", "depto de 50 m2"],
+)
+def test_times_levels_and_units_are_no_arabizi(text: str) -> None:
+    assert choose(text, "es") == "es"
+    assert identify(text).language != "ar"
+
+
+def test_a_romanised_word_of_the_conversation_keeps_it() -> None:
+    assert choose("wen el cesfam", "ar") == "ar"  # py3langid alone says Spanish
+    assert choose("hola, quiero que me escribas en español por favor", "ar") == "es"
