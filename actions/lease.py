@@ -42,7 +42,9 @@ class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):
     ) -> list[str]:
         people = personal_slots(tracker)
         if consent_refused(tracker):
-            return []
+            # Still listed, filled with False: rasa-sdk validates only listed slots, and a "no" typed
+            # with other words is read here (not by the deny rule) and must reach the submit.
+            return ["privacy_consent"]
         return with_people(people, ["household_size", "income_band"])
 
     def extract_household_size(

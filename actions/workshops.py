@@ -134,7 +134,9 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
     ) -> list[str]:
         people = personal_slots(tracker)
         if consent_refused(tracker):
-            return []
+            # Still listed, filled with False: rasa-sdk validates only listed slots, and a "no" typed
+            # with other words is read here (not by the deny rule) and must reach the submit.
+            return ["privacy_consent"]
         slots = ["workshop"]
         key = tracker.get_slot("workshop")
         if key:
@@ -146,7 +148,7 @@ class ValidateEnrolForm(PeopleFormMixin, FormValidationAction):
                 if chosen is not None and seats.seats_left(session, chosen) == 0:
                     slots.append("waitlist_ok")
         if tracker.get_slot("waitlist_ok") is False:
-            return []
+            return slots  # the filled "no" stays listed, as for consent
         return with_people(people, slots)
 
     def extract_workshop(

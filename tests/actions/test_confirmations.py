@@ -84,3 +84,26 @@ async def test_the_fallback_after_an_answer_listens_instead_of_saying_it_did_not
     assert done["events"][0]["name"] == "action_listen"
     first = await run(run_action, "action_default_fallback", [{"event": "user", "text": "zzz"}])
     assert keys(first)[0] == "fallback.give_up"
+
+
+async def test_a_no_in_words_to_the_consent_question_reaches_the_form_as_its_answer(
+    engine: Engine, run_action: ActionRunner
+) -> None:
+    # rasa-sdk validates only the slots the form still lists: a refused consent must stay listed,
+    # or the "no" is dropped and the person is asked again.
+    said = await run_action(
+        "validate_lease_form",
+        sender=SENDER,
+        text="non pa kounya, m ap pase biwo a pito",
+        intent="ask_service_info",
+        slots={"requested_slot": "privacy_consent", "language": "ht"},
+        active_loop="lease_form",
+    )
+    assert {"event": "slot", "name": "privacy_consent", "value": False} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in said["events"]
+    ]
+    stopped = await run_action(
+        "action_stop_form", sender=SENDER, intent="deny", slots={"requested_slot": "privacy_consent"},
+        active_loop="lease_form",
+    )  # fmt: skip
+    assert keys(stopped) == ["privacy.refused_lease"]
