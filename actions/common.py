@@ -177,4 +177,4 @@ def parse_int(text: str | None, lang: str) -> int | None:
     # A number word in a short answer ("el dos", "نحنا خمسة", "la segunda"); "one" in a phrase is
     # too often an article ("una pregunta") to count.
     found = {words[t] for t in tokens if t in words and words[t] != 1}
-    return found.pop() if len(tokens) <= 4 and len(found) == 1 else None
+    return found.pop() if len(tokens) <= 6 and len(found) == 1 else None

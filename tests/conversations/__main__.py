@@ -40,7 +40,7 @@ def main() -> int:
             print(f"FAIL {error}\n")
             continue
         passed[lang] += 1
-        print(f"ok   {talk.name}")
+        print(f"ok   {talk.name}" + (" (marked known_failure: remove the mark)" if talk.known_failure else ""))
     print(", ".join(f"{lang} {passed[lang]}/{n}" for lang, n in sorted(total.items())))
     return 0 if passed == total else 1
 

@@ -6,6 +6,7 @@ A file:
     title: A Haitian mother enrols her daughter in the Spanish course
     language: ht                    # every reply is in this language (a turn may say otherwise)
     hint: fr                        # optional: the channel's language hint (Telegram language_code)
+    known_failure: why              # optional: does not pass yet (counted as failed, run not failed)
     turns:
       - say: bonjou
         expect: [utter_greet]       # what comes back, in order: catalog keys, response names,
@@ -42,6 +43,9 @@ class Conversation:
     language: str
     hint: str | None
     steps: list[Step] = field(default_factory=list)
+    # Why this conversation does not pass yet (an open problem, said in the note): the test
+    # runs it and counts it as failed, without failing the run. Remove the line once it passes.
+    known_failure: str | None = None
 
     @property
     def name(self) -> str:
@@ -65,7 +69,9 @@ def load(path: Path) -> Conversation:
                 language=turn.get("language"),
             )
         )
-    return Conversation(path, data.get("title", path.stem), language, data.get("hint"), steps)
+    return Conversation(
+        path, data.get("title", path.stem), language, data.get("hint"), steps, data.get("known_failure")
+    )
 
 
 def paths() -> list[Path]:

@@ -33,7 +33,13 @@ def test_the_corpus_has_25_conversations_per_language() -> None:
         assert all(4 <= len(c.steps) <= 15 for c in talks), [c.name for c in talks if not 4 <= len(c.steps) <= 15]
 
 
-@pytest.mark.parametrize("conversation", sorted(CONVERSATIONS))
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(reason=talk.known_failure)) if talk.known_failure else name
+        for name, talk in sorted(CONVERSATIONS.items())
+    ],
+)
 def test_conversation(servers: Servers, conversation: str) -> None:
     fresh_records(servers.records)
     corpus.play(Chat(servers, f"corpus:{conversation}"), CONVERSATIONS[conversation])
