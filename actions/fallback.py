@@ -38,6 +38,27 @@ def likeliest(tracker: Tracker, n: int = 2) -> list[str]:
 
 
 NOT_ANSWERS = ("action_listen", "action_extract_slots", "action_session_start", None)
+FALLBACK_STAGES = (
+    "action_two_stage_fallback",
+    "action_default_ask_affirmation",
+    "action_default_ask_rephrase",
+    "action_default_fallback",
+)
+
+
+def misunderstood_before(tracker: Tracker) -> bool:
+    """Whether the fallback also answered the person's previous message. Rasa gives up after two
+    `nlu_fallback` messages in a row, but a form answer (a name, a phone) has that intent too while
+    it was understood perfectly: that is no second misunderstanding."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "action" and event.get("name") in FALLBACK_STAGES:
+            return True
+    return False
 
 
 def answered_this_turn(tracker: Tracker) -> str | None:
@@ -94,6 +115,8 @@ class ActionDefaultFallback(RecordsAction):
             log.error("dialogue dead end after %s: no rule ends by listening", answered_by)
             return [FollowupAction("action_listen")]
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "nlu_fallback" and not misunderstood_before(tracker):
+            return ActionAskAffirmation().act(say, tracker, domain)  # the first stage, not giving up
         if intent in ("nlu_fallback", "out_of_scope"):
             say("handoff.not_understood")
             if request_mediator(say, tracker):

@@ -107,3 +107,26 @@ async def test_a_no_in_words_to_the_consent_question_reaches_the_form_as_its_ans
         active_loop="lease_form",
     )  # fmt: skip
     assert keys(stopped) == ["privacy.refused_lease"]
+
+
+async def test_a_misunderstanding_right_after_a_form_answer_asks_did_you_mean_instead_of_giving_up(
+    engine: Engine, run_action: ActionRunner
+) -> None:
+    # The phone number had the intent nlu_fallback too, so Rasa's two-stage fallback gives up at
+    # once; it was a form answer, understood, so this is the first misunderstanding.
+    after_a_form = [
+        {"event": "user", "text": "9 8123 4567", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "action", "name": "enrol_form"},
+        {"event": "action", "name": "action_enrol_submit"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "m pito pa di"},
+    ]
+    first = await run_action(
+        "action_default_fallback", sender=SENDER, text="m pito pa di", intent="nlu_fallback", events=after_a_form
+    )
+    assert keys(first) == ["fallback.did_you_mean"]
+    after_a_fallback = [*after_a_form[:1], {"event": "action", "name": "action_two_stage_fallback"}, after_a_form[-1]]
+    second = await run_action(
+        "action_default_fallback", sender=SENDER, text="m pito pa di", intent="nlu_fallback", events=after_a_fallback
+    )
+    assert keys(second)[0] == "fallback.give_up"

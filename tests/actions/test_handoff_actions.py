@@ -26,6 +26,15 @@ def handoff_set_up(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     return engine
 
 
+# The person's previous message was not understood either: the fallback's second stage.
+AGAIN_NOT_UNDERSTOOD = [
+    {"event": "user", "text": "papye sa yo"},
+    {"event": "action", "name": "action_two_stage_fallback"},
+    {"event": "action", "name": "action_listen"},
+    {"event": "user", "text": "mwen pa konprann anyen nan papye sa yo"},
+]
+
+
 def requests(engine: Engine) -> list[Handoff]:
     with unit_of_work(engine) as session:
         return list(session.scalars(select(Handoff)))
@@ -33,7 +42,8 @@ def requests(engine: Engine) -> list[Handoff]:
 
 async def test_two_turns_not_understood_ask_a_mediator(handoff_set_up: Engine, run_action: ActionRunner) -> None:
     reply = await run_action("action_default_fallback", sender="whatsapp:50937000000", intent="nlu_fallback",
-                             text="mwen pa konprann anyen nan papye sa yo", slots={"language": "ht"})  # fmt: skip
+                             text="mwen pa konprann anyen nan papye sa yo", slots={"language": "ht"},
+                             events=AGAIN_NOT_UNDERSTOOD)  # fmt: skip
     assert texts(reply).startswith(i18n.t("ht", "handoff.not_understood"))
     assert i18n.t("ht", "handoff.requested", minutes=15) in texts(reply)
     (request,) = requests(handoff_set_up)
@@ -49,7 +59,13 @@ async def test_without_mediators_or_on_the_local_chat_the_offices_contact(
     local = await run_action("action_request_human", sender="local-chat")  # no mediator can answer there
     assert i18n.t("es", "handoff.office_contact") in texts(local)
     monkeypatch.delenv("MEDIATORS_CHAT_ID")
-    fallback = await run_action("action_default_fallback", sender="telegram:9", intent="nlu_fallback", text="xyz abc")
+    fallback = await run_action(
+        "action_default_fallback",
+        sender="telegram:9",
+        intent="nlu_fallback",
+        text="xyz abc",
+        events=AGAIN_NOT_UNDERSTOOD,
+    )
     assert i18n.t("es", "handoff.not_understood") not in texts(fallback)
     assert i18n.t("es", "fallback.give_up") in texts(fallback)
     assert requests(handoff_set_up) == []
