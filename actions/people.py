@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -31,6 +32,7 @@ from records.models import Gender, Resident
 NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$", re.UNICODE)
 
 
+@cache
 def courtesies() -> frozenset[str]:
     """Whole messages that are courtesies in the training data ("bonjou", "السلام عليكم", "ok"):
     messages, not names, though they have a name's shape ("Mesi Jean" still is one)."""
