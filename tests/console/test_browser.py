@@ -192,17 +192,23 @@ def publishing_console(servers: Servers, tmp_path_factory: pytest.TempPathFactor
 
 WIFI = {
     "es": (["¿Hay wifi en la oficina?", "cual es la clave del wifi", "tienen internet gratis para conectarse",
-            "puedo usar el wifi de la muni"], "Sí: la red «Quilicura-Migrantes» es gratuita, sin clave."),
+            "puedo usar el wifi de la muni", "se puede usar internet en la oficina",
+            "la muni tiene wifi gratis para los migrantes"],
+           "Sí: la red «Quilicura-Migrantes» es gratuita, sin clave."),
     "ht": (["eske gen wifi nan biwo a", "ki modpas wifi a", "eske m ka konekte sou entènèt la gratis",
-            "nou gen wifi pou moun k ap tann yo?"], "Wi: rezo «Quilicura-Migrantes» la gratis, san modpas."),
+            "nou gen wifi pou moun k ap tann yo?", "eske biwo migran an gen entènèt", "m ka itilize wifi biwo a?"],
+           "Wi: rezo «Quilicura-Migrantes» la gratis, san modpas."),
     "ar": (["في واي فاي بالمكتب؟", "شو كلمة سر الواي فاي", "بقدر اتصل بالانترنت عندكم ببلاش",
-            "عندكم wifi للناس اللي بستنوا"], "نعم: شبكة «Quilicura-Migrantes» مجانية وبدون كلمة سر."),
+            "عندكم wifi للناس اللي بستنوا", "مكتب المهاجرين فيه انترنت؟", "بقدر استعمل الواي فاي بالمكتب"],
+           "نعم: شبكة «Quilicura-Migrantes» مجانية وبدون كلمة سر."),
 }  # fmt: skip
 # Not among the examples above: the model has to recognise them.
 NEW_QUESTIONS = {"es": "oye hay wifi aca en la oficina de migrantes?", "ht": "wifi a mache nan biwo migran an?",
                  "ar": "كيف بتصل على الواي فاي عندكم بالمكتب؟"}  # fmt: skip
 # ("هل يوجد wifi مجاني…", with "free" in it, went to the seeded free_of_charge entry: an entry with
-# four examples is recognised by its own words, so staff are told to write several.)
+# four examples is recognised by its own words, so staff are told to write several. With four, a
+# question naming the office ("biwo migran") also fell below the cut-off once the service data
+# grew: six examples each, two of them naming the office or the municipality.)
 
 
 def test_staff_add_a_question_in_three_languages_publish_and_the_bot_answers_it(  # type: ignore[no-untyped-def]
