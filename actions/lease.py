@@ -121,6 +121,7 @@ class ActionLeaseStatus(RecordsAction):
                 status=say.t(f"lease.statuses.{application.status.value}"),
                 date=say.iso((last.at if last else application.created_at).strftime("%d/%m/%Y")),
             )
-            if last and last.note:
-                say.text(last.note, key="lease.status_note")
+            message = lease.applicant_message(last, say.lang) if last else None
+            if message:  # what staff wrote for the applicant; the internal note is never sent
+                say.text(message, key="lease.status_message")
         return []

@@ -8,9 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from console.auth import Ctx, page
+from puente import i18n
 from records import lease
 from records.models import LeaseGuaranteeApplication, LeaseStatus, Resident
 
+# The applicant's message can be written in each language; an empty one gets the Spanish text.
+LANGUAGES = {code: str(i18n.lookup(code, "meta.name")) for code in i18n.languages()}
 STATUS = {
     LeaseStatus.received.value: "Recibida",
     LeaseStatus.in_review.value: "En revisión",
@@ -52,7 +55,9 @@ def application_page(ctx: Ctx) -> Response:
     if application is None:
         return ctx.render("missing.html", status_code=404)
     resident = ctx.db.get(Resident, application.resident_id)
-    return ctx.render("lease_edit.html", application=application, resident=resident, status=STATUS, income=INCOME)
+    return ctx.render(
+        "lease_edit.html", application=application, resident=resident, status=STATUS, income=INCOME, languages=LANGUAGES
+    )
 
 
 @page()
@@ -66,7 +71,10 @@ def application_status(ctx: Ctx) -> Response:
         return ctx.back(url, "Estado desconocido.", "error")
     if LeaseStatus(wanted) is application.status:
         return ctx.back(url, "La solicitud ya tiene ese estado: no se avisó de nuevo.", "warn")
-    lease.set_status(ctx.db, application.reference, LeaseStatus(wanted), note=ctx.field("note")[:1000])
+    messages = {lang: ctx.field(f"message_{lang}")[:1000] for lang in i18n.languages()}
+    lease.set_status(
+        ctx.db, application.reference, LeaseStatus(wanted), note=ctx.field("note")[:1000], messages=messages
+    )
     return ctx.back(url, f"Estado cambiado a «{STATUS[wanted]}». Se avisó a la persona en su idioma.")
 
 

@@ -42,22 +42,37 @@ def latest(session: Session, resident_id: int) -> LeaseGuaranteeApplication | No
     ).first()
 
 
-def set_status(session: Session, reference: str, status: LeaseStatus, note: str = "") -> LeaseGuaranteeApplication:
-    """Staff change the status; the applicant is told in their language through the outbox."""
+def set_status(
+    session: Session, reference: str, status: LeaseStatus, note: str = "", messages: dict[str, str] | None = None
+) -> LeaseGuaranteeApplication:
+    """Staff change the status; the applicant is told in their language through the outbox, with
+    the message staff wrote for them (`messages` by language). The internal `note` stays here."""
     application = session.scalars(
         select(LeaseGuaranteeApplication).where(LeaseGuaranteeApplication.reference == reference)
     ).one()
     application.status = status
-    application.history.append(LeaseStatusChange(status=status, note=note))
-    outbox.notify(
-        session,
-        application.resident_id,
-        "lease_status",
-        lambda lang: i18n.t(
-            lang,
-            "lease.status_changed",
-            reference=i18n.isolate(application.reference, lang),
-            status=i18n.t(lang, f"lease.statuses.{status.value}"),
-        ),
-    )
+    written = {lang: text.strip() for lang, text in (messages or {}).items() if text and text.strip()}
+    change = LeaseStatusChange(status=status, note=note, messages=written)
+    application.history.append(change)
+
+    def render(lang: str) -> str:
+        status_text = i18n.t(lang, f"lease.statuses.{status.value}")
+        told = i18n.t(
+            lang, "lease.status_changed", reference=i18n.isolate(application.reference, lang), status=status_text
+        )
+        message = applicant_message(change, lang)
+        return f"{told}\n\n{message}" if message else told
+
+    outbox.notify(session, application.resident_id, "lease_status", render)
     return application
+
+
+def applicant_message(change: LeaseStatusChange, language: str) -> str | None:
+    """What staff wrote to the applicant: in their language, else the Spanish text labelled as not
+    yet in their language; never the internal note."""
+    messages = change.messages or {}
+    if messages.get(language):
+        return messages[language]
+    if messages.get(i18n.DEFAULT):
+        return f"{messages[i18n.DEFAULT]}\n{i18n.t(language, 'faq.not_in_language')}"
+    return None

@@ -180,7 +180,9 @@ class LeaseStatusChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("lease_applications.id", ondelete="CASCADE"))
     status: Mapped[LeaseStatus] = mapped_column(Enum(LeaseStatus, native_enum=False, length=20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # staff only: never shown to the applicant
+    # What the applicant reads, by language ({"es": ..., "ht": ...}), written by staff.
+    messages: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

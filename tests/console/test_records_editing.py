@@ -187,6 +187,28 @@ def test_a_lease_decision_tells_the_applicant_in_their_language_once(engine: Eng
     assert "contrato revisado" not in messages[0].text  # the internal note stays internal
 
 
+def test_the_applicant_reads_the_message_staff_wrote_for_them_never_the_internal_note(
+    engine: Engine, clerk: Browser
+) -> None:
+    with unit_of_work(engine) as session:
+        creole = resident(session, "telegram:509002", "ht")
+        arabic = resident(session, "telegram:963002", "ar")
+        creole_ref = lease.apply(session, creole, 2, "under_500k").reference
+        arabic_ref = lease.apply(session, arabic, 2, "under_500k").reference
+    page = clerk.client.get(f"/aval/{creole_ref}").text
+    assert 'name="message_ht"' in page and 'name="message_ar"' in page and "nunca se envía" in page
+    form = {"status": "in_review", "note": "dueño moroso, ojo", "message_es": "Trae tu contrato el lunes."}
+    clerk.post(f"/aval/{creole_ref}", form | {"message_ht": "Pote kontra ou a lendi."})
+    clerk.post(f"/aval/{arabic_ref}", form)
+    with unit_of_work(engine) as session:
+        told = {m.sender_id: m.text for m in session.scalars(select(OutboxMessage)).all()}
+    assert "Pote kontra ou a lendi." in told["telegram:509002"] and "Trae tu" not in told["telegram:509002"]
+    # No Arabic text written: the Spanish one, labelled as not yet in the reader's language.
+    assert "Trae tu contrato el lunes." in told["telegram:963002"]
+    assert i18n.t("ar", "faq.not_in_language") in told["telegram:963002"]
+    assert all("moroso" not in text for text in told.values())
+
+
 def test_an_admin_registers_and_deactivates_a_mediator(engine: Engine, admin: Browser) -> None:
     form = {"telegram_user_id": "4242", "name": "Jean Pierre", "languages": ["ht", "es", "xx"], "active": "1"}
     admin.post("/mediadores", form)
