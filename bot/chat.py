@@ -10,6 +10,7 @@ import getpass
 import sys
 
 from bot.rasa_client import Button, RasaClient, Reply
+from puente import i18n
 
 WELCOME = (
     "Puente — local chat. Write in Spanish, Kreyòl or العربية; Ctrl-C or /quit to leave.\n"
@@ -58,7 +59,7 @@ def main(rasa_url: str) -> int:
             except Exception as error:  # the chat must survive a server hiccup
                 print(f"(the assistant did not answer: {error})")
                 continue
-            print(shown or "…", flush=True)
+            print(i18n.display(shown) if shown else "…", flush=True)
     except KeyboardInterrupt:
         return 0
 

@@ -6,6 +6,7 @@ file (plus its NLU data and domain responses), not code.
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,26 @@ def lookup(language: str, key: str) -> Any:
     return node
 
 
+def is_plural(node: Any) -> bool:
+    return isinstance(node, dict) and "other" in node and set(node) <= set(PLURAL_FORMS)
+
+
+def texts(language: str) -> dict[str, Any]:
+    """Every text of a catalog by dotted key ("workshops.seats_left"); a text with plural forms
+    stays one mapping, and the `meta` and number-word sections are left out."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict) and not is_plural(node):
+            for key, value in node.items():
+                walk(value, f"{prefix}{key}.")
+        else:
+            found[prefix.rstrip(".")] = node
+
+    walk({k: v for k, v in catalog(language).items() if k != "meta"}, "")
+    return {k: v for k, v in found.items() if not k.startswith("common.numbers")}
+
+
 def t(language: str | None, key: str, **values: Any) -> str:
     """The text for `key` in `language` (Spanish if missing there), with {placeholders} filled."""
     template = lookup(supported(language), key)
@@ -49,7 +70,29 @@ def t(language: str | None, key: str, **values: Any) -> str:
         template = lookup(DEFAULT, key)
     if template is None:
         raise KeyError(key)
+    if isinstance(template, dict):
+        template = plural(template, values)
     return str(template).format(**values) if values else str(template)
+
+
+PLURAL_FORMS = ("one", "two", "few", "other")
+
+
+def plural(forms: dict[str, str], values: dict[str, Any]) -> str:
+    """The form of a text for the count among `values` ({n}, {months}...): "one", "two", "few"
+    (3 to 10, as Arabic needs) or "other"; a catalog gives only the forms its language uses."""
+    count = next((int(v) for v in map(_bare, values.values()) if v.isdigit()), None)
+    if count == 1 and "one" in forms:
+        return forms["one"]
+    if count == 2 and "two" in forms:
+        return forms["two"]
+    if count is not None and 3 <= count % 100 <= 10 and "few" in forms:
+        return forms["few"]
+    return forms["other"]
+
+
+def _bare(value: object) -> str:
+    return str(value).strip("\u2068\u2069 ")
 
 
 def rtl(language: str | None) -> bool:
@@ -60,6 +103,26 @@ def isolate(value: object, language: str | None) -> str:
     """Keeps codes, numbers and links readable inside right-to-left text (Unicode FSI...PDI)."""
     text = str(value)
     return f"\u2068{text}\u2069" if rtl(language) else text
+
+
+RTL_LETTER = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
+# A left-to-right run: Latin words, numbers, times, ranges, phones, codes, links ("8:30-14:00",
+# "600 360 7777", "Oficina Municipal de Migrantes", "GA-7K3P9Q"), up to its last letter or digit.
+LTR_RUN = re.compile(
+    r"[A-Za-z0-9\u00C0-\u024F$€]"
+    r"(?:(?:[A-Za-z0-9\u00C0-\u024F$€ :/+()@_%'’&\-–]|[.,](?=\S))*[A-Za-z0-9\u00C0-\u024F)])?"
+)
+
+
+def display(text: str) -> str:
+    """A text as it must leave for a phone: inside right-to-left text every left-to-right run is
+    isolated (FSI...PDI), so hours, phone numbers, codes and Latin names keep their order whatever
+    wrote them (catalog, records, console, a mediator). Left-to-right texts are left as they are.
+    Applied where texts leave the gateway and the local chat; idempotent."""
+    if not RTL_LETTER.search(text):
+        return text
+    bare = text.replace("\u2068", "").replace("\u2069", "")
+    return LTR_RUN.sub(lambda m: f"\u2068{m.group(0)}\u2069", bare)
 
 
 def from_hint(hint: str | None) -> str | None:

@@ -23,21 +23,17 @@ def catalog_key(text_: str) -> str | None:
     return _fixed_texts().get(text_.strip())
 
 
-def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
-    if isinstance(node, dict):
-        return {k: v for key, sub in node.items() for k, v in _flatten(sub, f"{prefix}{key}.").items()}
-    return {prefix.rstrip("."): str(node)}
-
-
 _FIXED: dict[str, str] = {}
 
 
 def _fixed_texts() -> dict[str, str]:
     if not _FIXED:
         for lang in i18n.languages():
-            for key, value in _flatten(i18n.catalog(lang)).items():
-                if "{" not in value and not key.startswith("meta."):
-                    _FIXED.setdefault(value.strip(), key)
+            for key, value in i18n.texts(lang).items():
+                forms = value.values() if i18n.is_plural(value) else [value]
+                for form in forms:
+                    if "{" not in str(form):
+                        _FIXED.setdefault(str(form).strip(), key)
     return _FIXED
 
 
