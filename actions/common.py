@@ -105,6 +105,11 @@ def answer_to(tracker: Tracker, slot: str) -> str | None:
     return text or None
 
 
+def said_before(tracker: Tracker, key: str) -> bool:
+    """The bot has said the text `key` in this conversation."""
+    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("key") == key for e in tracker.events)
+
+
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 

@@ -11,26 +11,45 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import button, said_before
 from puente import i18n, langid
 from records import chats
 from records.db import unit_of_work
 
 log = logging.getLogger(__name__)
+OFFER = "language.offer"
+
+
+def decide(tracker: Tracker) -> langid.Decision:
+    """A language button, else what the message says (puente/langid.py: a choice, a refusal,
+    strong evidence), else the conversation's language, else the channel hint."""
+    message = tracker.latest_message or {}
+    current = tracker.get_slot("language")
+    text = message.get("text") or ""
+    chosen = next(tracker.get_latest_entity_values("language"), None)
+    if text.startswith("/"):  # a button payload says nothing about the language, but may choose it
+        if chosen in i18n.languages():
+            return langid.Decision(str(chosen), "choice")
+        text = ""
+    hint = (message.get("metadata") or {}).get("language_hint")
+    decision = langid.decide(text, current, hint)
+    intent = (message.get("intent") or {}).get("name")
+    if intent == "choose_language" and chosen in i18n.languages() and decision.reason not in ("choice", "refusal"):
+        return langid.Decision(str(chosen), "choice")
+    return decision
 
 
 def detect(tracker: Tracker) -> str:
-    """Explicit choice, else the message's language, else the current one, else the channel hint."""
-    message = tracker.latest_message or {}
-    current = tracker.get_slot("language")
-    intent = (message.get("intent") or {}).get("name")
-    chosen = next(tracker.get_latest_entity_values("language"), None)
-    if intent == "choose_language" and chosen in i18n.languages():
-        return str(chosen)
-    text = message.get("text") or ""
-    if text.startswith("/"):  # a button payload says nothing about the language
-        text = ""
-    hint = (message.get("metadata") or {}).get("language_hint")
-    return langid.choose(text, current, hint)
+    return decide(tracker).language
+
+
+def offer(dispatcher: CollectingDispatcher) -> None:
+    """The language buttons, asked in every language (for a French or English writer)."""
+    text = "\n".join(i18n.t(code, OFFER) for code in i18n.languages())
+    buttons = [
+        button(str(i18n.lookup(code, "meta.name")), "choose_language", language=code) for code in i18n.languages()
+    ]
+    dispatcher.utter_message(text=text, buttons=buttons, key=OFFER)
 
 
 class ActionDetectLanguage(Action):
@@ -38,7 +57,10 @@ class ActionDetectLanguage(Action):
         return "action_detect_language"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        lang = detect(tracker)
+        decision = decide(tracker)
+        if decision.offer_choice and not said_before(tracker, OFFER):
+            offer(dispatcher)
+        lang = decision.language
         if lang == tracker.get_slot("language"):
             return []
         try:  # the gateway's own messages (a sticker reply, a notification) follow the conversation

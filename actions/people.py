@@ -20,6 +20,7 @@ from actions.common import (
     channel_phone,
     folded,
     latest_entity,
+    said_before,
     training_examples,
     yes_no,
     yes_or_no,
@@ -185,10 +186,6 @@ def ask_gender_once(say: Say, session: Session, resident: Resident, tracker: Tra
         "people.gender_question",
         buttons=[button(say.t(f"people.genders.{g.value}"), "report_gender", gender=g.value) for g in Gender],
     )
-
-
-def said_before(tracker: Tracker, key: str) -> bool:
-    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("key") == key for e in tracker.events)
 
 
 class ActionReportGender(RecordsAction):

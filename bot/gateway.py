@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.channel import Channel, Incoming, Kind, Notice
 from bot.rasa_client import Button, RasaClient, RasaUnavailable, Reply
 from bot.ratelimit import RateLimiter
-from puente import i18n, settings
+from puente import i18n, langid, settings
 from records import chats, outbox
 from records.db import unit_of_work
 from records.models import InboundState, utcnow
@@ -179,7 +179,7 @@ class Gateway:
         # Replies go out in the background: a webhook is acknowledged without waiting for them.
         if not allowed:
             if tell:
-                self.spawn(self.say(incoming.sender_id, "channels.too_many"))
+                self.spawn(self.say(incoming.sender_id, "channels.too_many", text=text))
             return "limited"
         if incoming.kind != Kind.text and self.desk is not None and await self.desk.take_media(incoming):
             return f"relayed:{incoming.kind.value}"
@@ -237,7 +237,7 @@ class Gateway:
             log.warning("rasa unavailable for a message (attempt %d): %s", message.attempts + 1, error)
             await self.db(lambda s: chats.count_attempt(s, message.id))
             if not chat.waiting_notice:
-                await self.say(chat.sender_id, "channels.waiting")
+                await self.say(chat.sender_id, "channels.waiting", text=message.text)
                 await self.db(lambda s: chats.set_waiting_notice(s, chat.id, utcnow()))
             return False
         finally:
@@ -249,7 +249,7 @@ class Gateway:
             return True
         language = (await self._chat(chat.sender_id) or chat).language or i18n.DEFAULT
         try:
-            await channel.send(chat.address, replies, language)
+            await channel.send(chat.address, outgoing(replies), language)
         except Exception:  # the channel's own retries are spent; Rasa already moved on
             log.exception("could not deliver a reply on %s", chat.channel)
             self.outcomes["send_failed"] += 1
@@ -265,21 +265,23 @@ class Gateway:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(done.wait(), 4.5)  # Telegram shows it for 5 s
 
-    async def say(self, sender_id: str, key: str, buttons: list[Button] | None = None) -> None:
-        """A gateway's own message (catalog `key`) in the conversation's language."""
+    async def say(self, sender_id: str, key: str, buttons: list[Button] | None = None, text: str = "") -> None:
+        """A gateway's own message (catalog `key`): in the conversation's language when one is
+        known, else in the language of the person's message `text`, else in the phone's language
+        (Telegram); a first contact with nothing to go by gets it in every language. A phone
+        number's prefix is no evidence here: most migrants in Quilicura have Chilean numbers."""
         channel_name, address = sender_id.split(":", 1)
         channel = self.channels.get(channel_name)
         if channel is None:
             return
         try:
             chat = await self._chat(sender_id)
-            language = (chat.language or i18n.from_hint(chat.hint)) if chat else None
         except DatabaseUnavailable:
-            language = None
-        language = language or i18n.DEFAULT
-        reply = Reply(i18n.t(language, key), [Button(i18n.t(language, b.title), b.payload) for b in buttons or []])
+            chat = None
+        language = notice_language(chat.language if chat else None, text, chat.hint if chat else None)
+        reply = notice(key, language, buttons)
         try:
-            await channel.send(address, [reply], language)
+            await channel.send(address, outgoing([reply]), language or i18n.DEFAULT)
         except Exception:
             log.exception("could not send %s on %s", key, channel_name)
 
@@ -322,7 +324,7 @@ class Gateway:
             channel_name, address = sender_id.split(":", 1)
             age = await self.db(lambda s, sid=sender_id: _seconds_since_last_message(s, sid))
             try:
-                result = await self.channels[channel_name].notify(address, text, language, age)
+                result = await self.channels[channel_name].notify(address, i18n.display(text), language, age)
             except Exception as error:
                 log.warning("notification %d not delivered: %s", message_id, error)
                 await self.db(lambda s, mid=message_id, e=error: outbox.held(s, mid, 60, f"{type(e).__name__}: {e}"))
@@ -375,3 +377,33 @@ def _seconds_since_last_message(session: Session, sender_id: str) -> float | Non
     chat = chats.find(session, sender_id)
     last = chats.as_utc(chat.last_inbound_at) if chat else None
     return (utcnow() - last).total_seconds() if last else None
+
+
+def notice_language(known: str | None, text: str, hint: str | None) -> str | None:
+    """The language of a gateway notice, or None when nothing says it (then: every language)."""
+    if known in i18n.languages():
+        return known
+    if text and not text.startswith("/") and langid.identify(text).language:
+        return langid.choose(text, None)
+    if hint and not hint.lstrip("+").isdigit():
+        return i18n.from_hint(hint)
+    return None
+
+
+def notice(key: str, language: str | None, buttons: list[Button] | None = None) -> Reply:
+    """A catalog text with its buttons in `language`, or every language's text one under another."""
+    if language:
+        return Reply(i18n.t(language, key), [Button(i18n.t(language, b.title), b.payload) for b in buttons or []])
+    text = "\n\n".join(i18n.t(code, key) for code in i18n.languages())
+    titles = [" / ".join(dict.fromkeys(i18n.t(code, b.title) for code in i18n.languages())) for b in buttons or []]
+    return Reply(text, [Button(title, b.payload) for title, b in zip(titles, buttons or [], strict=True)])
+
+
+def outgoing(replies: list[Reply]) -> list[Reply]:
+    """Replies as they leave for a person: right-to-left texts made to display right (i18n.display)."""
+    return [
+        dataclasses.replace(
+            r, text=i18n.display(r.text), buttons=[Button(i18n.display(b.title), b.payload) for b in r.buttons]
+        )
+        for r in replies
+    ]

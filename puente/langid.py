@@ -1,42 +1,69 @@
-"""Which language a message is in, tuned for short chat messages.
+"""Which language to answer in, message by message, tuned for short chat messages.
 
-Rules, in order (measured on the NLU test split by tests/nlu and benchmarks/nlu.py):
-1. Any character of a language's own script (Arabic) decides it.
-2. Romanised Arabic (Arabizi: "shu el wara2", "3ndi so2al") by its digits-as-letters and marker words.
-3. py3langid restricted to the Latin-script languages plus English and French (so that an English
-   or French message is recognised as neither Spanish nor Creole), trusted above a cut-off.
-4. One- or two-word messages ("ok", "si", "1", "mesi") never change the language: they only give a
-   weak guess, used when the conversation has no language yet.
+The conversation's language only moves for a reason. `decide` weighs, in order:
+1. An explicit choice: a language named as a request ("en kreyòl", "بالعربي", "arabic please",
+   a bare "español"), not as a topic ("curso de español").
+2. A refusal: "m pa pale panyòl", "je ne parle pas espagnol", "ما بحكي اسباني" leave the refused
+   language for the one the message is written in.
+3. Strong evidence in the message. Strong means: a letter of a language's own script (Arabic);
+   Arabizi (digits as letters, or two of its marker words); or at least three words that are no
+   names, codes, times or numbers and that py3langid or the marker words assign confidently.
+   Inside a conversation, a message that also holds a word of the conversation's language
+   ("wen el cesfam" in Arabic, "m bezwen hora" in Creole) does not move it.
+4. The conversation's language; for a first message, any weak guess (one typical word).
+5. The channel hint (phone language, phone prefix), then Spanish.
+
+French is written here by Haitians: it means Creole, with the language buttons offered once.
+English is answered in the conversation's language with the buttons, since none is English.
+Names and institutions (`puente/neutral.yml`: CESFAM, Registro Civil, Quilicura, course names...)
+carry no language and are removed before anything is counted.
+Measured on tests/langid/*.yml by `make bench-langid` and tests/langid.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
+
+import yaml
 
 from puente import i18n
 
 CONFIDENCE = 0.8
-SHORT = 2
-OTHERS = ("en", "fr")  # recognised so they are not mistaken for es/ht, never answered in
+SENTENCE = 5  # content words that make a sentence, enough to switch to Spanish
+STRONG_WORDS = 3  # content words needed before py3langid or markers may switch a conversation
+OTHERS = ("en", "fr")  # recognised so they are not mistaken for es/ht; never answered in
+FRENCH_MEANS = "ht"  # a French writer in Quilicura is most likely Haitian
 SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")}
 WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
-# Codes people copy from the bot ("GRA-2KFK8", "GA-7K3P9Q") and links are in no language.
-NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|\S+@\S+")
+# Codes people copy from the bot ("GRA-2KFK8"), links, emails and phone numbers are in no language.
+NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|www\.\S+|\S+@\S+|\+?\d[\d\s.-]{5,}\d")
 ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
 # Digits and letters that are no Arabizi: ordinals (3er, 2do), times (9am, 7pm, 14h), course levels
 # (a2, b1) and units (50m2, 2kg): they carry no language at all.
 NO_LANGUAGE = re.compile(
-    r"^(?:\d+(?:er|ro|do|to|vo|no|mo|ra|da|ta|va|na|ma)"
+    r"^(?:\d+(?:er|ro|do|to|vo|no|mo|ra|da|ta|va|na|ma|e|eme|yem)"
     r"|\d{1,2}(?:am|pm|hrs?|h)|[abc][12]|\d*(?:m2|m3|km|kg|cm|mm|mts?|lts?|gb|mb))$"
 )
+NEUTRAL_FILE = Path(__file__).with_name("neutral.yml")
+# Typical words per language, one per line: <code>.txt, and <code>_latin.txt for a language written
+# in Latin letters though its script is another (Arabizi).
+LEXICON_DIR = Path(__file__).with_name("lexicon")
 
 
 @dataclass(frozen=True)
 class Guess:
-    language: str | None
+    language: str | None  # a supported language, or "en"/"fr"
     strong: bool  # strong guesses may switch the conversation's language
+
+
+@dataclass(frozen=True)
+class Decision:
+    language: str
+    reason: str  # choice | refusal | message | conversation | hint | default
+    offer_choice: bool = False  # show the language buttons (a French or English writer)
 
 
 def _meta(language: str, key: str) -> list[str] | str | None:
@@ -53,66 +80,195 @@ def _identifier():  # type: ignore[no-untyped-def]
     return identifier
 
 
-def _markers(language: str, key: str = "markers") -> set[str]:
-    return {m.lower() for m in (_meta(language, key) or [])}
+@cache
+def _neutral() -> dict[str, list[str]]:
+    return yaml.safe_load(NEUTRAL_FILE.read_text(encoding="utf-8"))
 
 
-def _romanised(words: list[str], text: str) -> str | None:
-    """A language written in Latin letters though its own script is another (Arabizi)."""
+@cache
+def _neutral_phrases() -> re.Pattern[str]:
+    """Names, longest first, matched as whole words without accents."""
+    phrases = sorted({_fold(p) for p in _neutral()["names"]}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def _words(key: str) -> frozenset[str]:
+    """A word list of neutral.yml (requests, topics, negations), folded."""
+    return frozenset(_fold(str(w)) for w in _neutral()[key])
+
+
+@cache
+def _markers(language: str, key: str = "markers") -> frozenset[str]:
+    """Typical words (`markers`, `latin_markers`) or names (`names`) of a language."""
+    others = _neutral()["others"]
+    words = list(others[language].get(key, []) if language in others else _meta(language, key) or [])
+    lexicon = LEXICON_DIR / f"{language}{'_latin' if key == 'latin_markers' else ''}.txt"
+    if key != "names" and lexicon.is_file():
+        lines = lexicon.read_text(encoding="utf-8").splitlines()
+        words += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return frozenset(_fold(str(m)) for m in words)
+
+
+@cache
+def _names_of_languages() -> dict[str, str]:
+    """Every way of writing a language's name ("kreyol", "عربي", "spanish") → its code."""
+    found: dict[str, str] = {}
+    for code in (*i18n.languages(), *OTHERS):
+        found.update(dict.fromkeys(_markers(code, "names"), code))
+    return found
+
+
+def _script_language(text: str) -> str | None:
     for lang in i18n.languages():
-        markers = _markers(lang, "latin_markers")
-        if not markers:
-            continue
-        hits = sum(w in markers for w in words)
-        digit_words = sum(1 for w in ARABIZI_DIGIT.findall(text) if not NO_LANGUAGE.match(w))
-        if hits >= 2 or digit_words >= 1 or (words and hits == len(words)):
+        script = _meta(lang, "script")
+        if isinstance(script, str) and script in SCRIPTS and SCRIPTS[script].search(text):
             return lang
     return None
 
 
-def identify(text: str) -> Guess:
-    text = (text or "").strip()
+def _tokens(text: str) -> list[str]:
+    """All words, folded, codes and links removed (language names and courtesy words included)."""
+    return WORD.findall(_fold(NOT_WORDS.sub(" ", text)))
+
+
+def content_words(text: str) -> list[str]:
+    """The words that can tell a language: no names, institutions, codes, times, levels or units."""
+    cleaned = _neutral_phrases().sub(" ", _fold(NOT_WORDS.sub(" ", text)))
+    return [w for w in WORD.findall(cleaned) if not NO_LANGUAGE.match(w)]
+
+
+def _hits(words: list[str], folded: str) -> dict[str, int]:
+    """How many words are typical of each language; Arabizi words with digits count for the
+    language written in Latin letters ("3ndi", "so2al")."""
+    hits = {lang: sum(w in _markers(lang) for w in words) for lang in (*i18n.languages(), *OTHERS)}
     for lang in i18n.languages():
-        script = _meta(lang, "script")
-        if isinstance(script, str) and script in SCRIPTS and SCRIPTS[script].search(text):
-            return Guess(lang, True)
-    lowered = NOT_WORDS.sub(" ", text).lower()
-    words = WORD.findall(lowered)
+        latin = _markers(lang, "latin_markers")
+        if latin:
+            digit_words = [w for w in ARABIZI_DIGIT.findall(folded) if not NO_LANGUAGE.match(w)]
+            hits[lang] += sum(w in latin for w in words) + len(digit_words)
+    return hits
+
+
+def identify(text: str) -> Guess:
+    """The language a message is written in, and whether that evidence is strong: its script;
+    or its typical words, where they clearly lead (at least two, and a third of the words);
+    or py3langid on three words or more, where the typical words agree."""
+    text = (text or "").strip()
+    scripted = _script_language(text)
+    if scripted:
+        return Guess(scripted, True)
+    words = content_words(text)
     if not words:
         return Guess(None, False)
-    romanised = _romanised(words, lowered)
-    if romanised:
-        return Guess(romanised, len(words) > SHORT)
-    if len(words) > SHORT:
-        lang, probability = _identifier().classify(lowered)
-        if probability >= CONFIDENCE:
+    hits = _hits(words, _fold(NOT_WORDS.sub(" ", text)))
+    ranked = sorted(hits.values(), reverse=True)
+    leader = next(lang for lang, n in hits.items() if n == ranked[0]) if ranked[0] > ranked[1] else None
+    if leader and ranked[0] >= 2 and ranked[0] * 3 >= len(words):
+        return Guess(leader, True)
+    if len(words) >= STRONG_WORDS:
+        lang, probability = _identifier().classify(" ".join(words))
+        if probability >= CONFIDENCE and hits[lang] and hits[lang] == ranked[0]:
             return Guess(lang, True)
-    return Guess(_by_markers(words), False)
+    return Guess(leader, False)
 
 
-def _by_markers(words: list[str]) -> str | None:
-    """A weak guess from words typical of one language ("mesi", "orevwa zanmi"), if one stands out."""
-    hits = {lang: sum(w in _markers(lang) for w in words) for lang in i18n.languages()}
-    best = max(hits.values(), default=0)
-    leaders = [lang for lang, n in hits.items() if n == best]
-    return leaders[0] if best and len(leaders) == 1 else None
+def _negated(tokens: list[str], i: int) -> bool:
+    """A negation shortly before word i, with no "in" between ("no hablo español" but not
+    "no entiendo, háblame en español")."""
+    for j in range(i - 1, max(-1, i - 5), -1):
+        if tokens[j] in _words("prepositions"):
+            return False
+        if tokens[j] in _words("negations"):
+            return True
+    return False
 
 
-def _romanised_current(text: str, current: str | None) -> bool:
-    """A word of the current language written in Latin letters ("wen el cesfam" in an Arabic
-    conversation): the Latin-script guess does not move the conversation away from it."""
-    if not current:
+def _clauses(text: str) -> list[list[str]]:
+    """The message's words, clause by clause ("no entiendo nada, español")."""
+    return [words for part in re.split(r"[,.;:!?¿¡،؛؟\n]+", text) if (words := _tokens(part))]
+
+
+def _choice(text: str) -> str | None:
+    """The language last named as a request: alone or with courtesy words ("kreyol souple",
+    "arabic please"), or after "in" ("en español", "an kreyòl", "bil 3arabi"); never as a topic
+    ("curso de español") nor refused ("m pa pale panyòl")."""
+    names, requests = _names_of_languages(), _words("requests")
+    chosen = None
+    for tokens in _clauses(text):
+        others = [t for t in tokens if t not in names and t not in requests]
+        for i, word in enumerate(tokens):
+            code = names.get(word)
+            if not code or _negated(tokens, i) or (i and tokens[i - 1] in _words("topics")):
+                continue
+            if not others or (i and tokens[i - 1] in requests):
+                chosen = code
+    return chosen
+
+
+def _refused(text: str) -> str | None:
+    """The language a person says they do not speak or read."""
+    names = _names_of_languages()
+    for tokens in _clauses(text):
+        for i, word in enumerate(tokens):
+            if word in names and _negated(tokens, i):
+                return names[word]
+    return None
+
+
+def decide(text: str, current: str | None, hint: str | None = None) -> Decision:
+    """The language to answer in after this message, and why."""
+    supported = i18n.languages()
+    current = current if current in supported else None
+    from_hint = i18n.from_hint(hint)
+    chosen = _choice(text or "")
+    if chosen in supported or chosen == "fr":
+        return Decision(FRENCH_MEANS if chosen == "fr" else chosen, "choice", offer_choice=chosen == "fr")
+    guess = identify(text)
+    language = FRENCH_MEANS if guess.language == "fr" else guess.language
+    french = guess.language == "fr"
+    refused = _refused(text or "")
+    if refused == language and guess.strong and len(content_words(text)) >= SENTENCE:
+        refused = None  # "mi hermano no habla bien el español", written in good Spanish
+    if chosen or (refused and language in (None, refused, "en")):  # English asked for, or no way out
+        ways_out = [lang for lang in (current, from_hint, *supported) if lang and lang != refused]
+        return Decision(ways_out[0], "choice", offer_choice=True)
+    if refused and language in supported:
+        return Decision(language, "refusal", offer_choice=french)
+    if guess.language == "en":
+        return Decision(current or from_hint or i18n.DEFAULT, "conversation" if current else "hint", guess.strong)
+    if language in supported and (current is None or (guess.strong and _may_switch(text, current, language))):
+        return Decision(language, "message", offer_choice=french and language != current)
+    if current:
+        return Decision(current, "conversation")
+    return Decision(from_hint, "hint") if from_hint else Decision(i18n.DEFAULT, "default")
+
+
+def _may_switch(text: str, current: str, language: str) -> bool:
+    """Spanish is all around (forms, places, what staff say): moving a conversation to it takes a
+    sentence, not a few borrowed words ("arriendo a se 280 mil", "miercoles en la tarde")."""
+    if language == current or _keeps(text, current):
         return False
-    markers = _markers(current, "latin_markers")
-    return bool(markers) and any(w in markers for w in WORD.findall(NOT_WORDS.sub(" ", text).lower()))
+    return language != i18n.DEFAULT or _script_language(text) is not None or len(content_words(text)) >= SENTENCE
+
+
+def _keeps(text: str, current: str | None) -> bool:
+    """A message that holds words of the conversation's language (in its Latin spelling too) at
+    least half as often as the other's does not move it: "wen el cesfam" in Arabic, "m bezwen
+    hora" in Creole."""
+    if not current or _script_language(text):
+        return False
+    hits = _hits(content_words(text), _fold(NOT_WORDS.sub(" ", text)))
+    return hits[current] > 0 and hits[current] * 2 >= max(hits.values())
 
 
 def choose(text: str, current: str | None, hint: str | None = None) -> str:
     """The language to answer in after this message."""
-    guess = identify(text)
-    supported = i18n.languages()
-    if guess.language in supported and (guess.strong or current is None) and not _romanised_current(text, current):
-        return guess.language
-    if current in supported:
-        return current
-    return i18n.from_hint(hint) or i18n.DEFAULT
+    return decide(text, current, hint).language

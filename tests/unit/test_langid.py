@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from puente.langid import choose, identify
+from puente.langid import choose, decide, identify
 
 
 @pytest.mark.parametrize(
@@ -31,9 +31,46 @@ def test_one_or_two_words_never_change_the_language(text: str) -> None:
         assert choose(text, current) == current
 
 
-def test_english_or_french_keeps_the_conversation_language() -> None:
-    assert choose("hello I need some help with my papers please", "ht") == "ht"
-    assert choose("bonjour je voudrais un rendez-vous chez le médecin", "ar") == "ar"
+def test_english_keeps_the_conversation_language_and_offers_the_buttons() -> None:
+    decision = decide("hello I need some help with my papers please", "ht")
+    assert decision.language == "ht" and decision.offer_choice
+
+
+def test_french_means_a_haitian_writer() -> None:
+    for text, current in [("bonjour je ne parle pas espagnol", None), ("bonjour je voudrais un rendez-vous", "es")]:
+        decision = decide(text, current, "+56")
+        assert decision.language == "ht" and decision.offer_choice, text
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "language"),
+    [
+        ("m pa pale panyòl", "es", "ht"),
+        ("ما بحكي اسباني", "es", "ar"),
+        ("no hablo espanol, kreyol", "es", "ht"),
+        ("no entiendo, hablame en español", "ht", "es"),
+        ("en kreyòl souple", "es", "ht"),
+        ("arabic please", "es", "ar"),
+        ("bil 3arabi law sama7t", "ht", "ar"),
+    ],
+)
+def test_a_choice_or_a_refusal_moves_the_language(text: str, current: str, language: str) -> None:
+    assert decide(text, current, "+56").language == language
+
+
+@pytest.mark.parametrize(
+    ("text", "current"),
+    [
+        ("curso de espanol", "ht"),  # the course's name, not a choice
+        ("registro social de hogares", "ar"),
+        ("calle los aromos 1234 quilicura", "ht"),
+        ("oficina de migrantes", "ar"),
+        ("ok gracias", "ht"),
+        ("arriendo a se 280 mil", "ht"),  # Chilean words inside Creole
+    ],
+)
+def test_names_and_chilean_words_never_move_the_language(text: str, current: str) -> None:
+    assert decide(text, current, "+56").language == current
 
 
 def test_a_new_conversation_uses_the_channel_hint_then_spanish() -> None:
