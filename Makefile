@@ -1,7 +1,7 @@
 # Puente: `make run` (set up and chat) and `make test` (set up and test). See README.md.
 APP := .venvs/app/bin/python
 
-.PHONY: run test setup prepare lint bench-nlu bench-load
+.PHONY: run test setup prepare lint bench-nlu bench-langid bench-load
 
 run: setup
 	$(APP) -m puente.stack run
@@ -22,6 +22,9 @@ lint: setup
 
 bench-nlu: prepare
 	$(APP) -m benchmarks.nlu
+
+bench-langid: setup
+	$(APP) -m benchmarks.langid
 
 bench-load: prepare
 	$(APP) -m benchmarks.load

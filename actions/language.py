@@ -18,6 +18,7 @@ from records.db import unit_of_work
 
 log = logging.getLogger(__name__)
 OFFER = "language.offer"
+OFFER_SLOT = "language_offer"
 
 
 def decide(tracker: Tracker) -> langid.Decision:
@@ -58,14 +59,29 @@ class ActionDetectLanguage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         decision = decide(tracker)
+        events: list[dict[str, Any]] = []
         if decision.offer_choice and not said_before(tracker, OFFER):
-            offer(dispatcher)
+            events.append(SlotSet(OFFER_SLOT, True))
         lang = decision.language
         if lang == tracker.get_slot("language"):
-            return []
+            return events
         try:  # the gateway's own messages (a sticker reply, a notification) follow the conversation
             with unit_of_work() as session:
                 chats.remember_language(session, tracker.sender_id, lang)
         except SQLAlchemyError:
             log.warning("could not record the language of a conversation", exc_info=True)
-        return [SlotSet("language", lang)]
+        return [*events, SlotSet("language", lang)]
+
+
+class ActionValidateSlotMappings(Action):
+    """Runs after the slot mappings on every message: the one place where Rasa passes on a message
+    said while reading the slots (it drops those of the mapping actions themselves)."""
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if not tracker.get_slot(OFFER_SLOT):
+            return []
+        offer(dispatcher)
+        return [SlotSet(OFFER_SLOT, None)]

@@ -145,15 +145,40 @@ def content_words(text: str) -> list[str]:
     return [w for w in WORD.findall(cleaned) if not NO_LANGUAGE.match(w)]
 
 
+VOWELS = re.compile(r"(?<=.)[aeiouy]+")
+REPEATS = re.compile(r"(.)\1+")
+
+
+def skeleton(word: str) -> str:
+    """A romanised word without its vowels or doubled letters: Arabizi has no fixed spelling
+    ("keefik", "kifik"; "mrhba", "marhaba"), its consonants are what people agree on."""
+    return VOWELS.sub("", REPEATS.sub(r"\1", word))
+
+
+@cache
+def _typical_words() -> frozenset[str]:
+    return frozenset().union(*(_markers(lang) for lang in (*i18n.languages(), *OTHERS)))
+
+
+@cache
+def _skeletons(language: str) -> frozenset[str]:
+    """Skeletons of a language's romanised words; those of three letters or more only, minus any
+    a typical word of another language shares ("madrase" and "madres")."""
+    found = {skeleton(w) for w in _markers(language, "latin_markers")}
+    return frozenset(s for s in found if len(s) >= 3) - {skeleton(w) for w in _typical_words()}
+
+
 def _hits(words: list[str], folded: str) -> dict[str, int]:
     """How many words are typical of each language; Arabizi words with digits count for the
-    language written in Latin letters ("3ndi", "so2al")."""
+    language written in Latin letters ("3ndi", "so2al"), and so do other spellings of its words."""
     hits = {lang: sum(w in _markers(lang) for w in words) for lang in (*i18n.languages(), *OTHERS)}
     for lang in i18n.languages():
         latin = _markers(lang, "latin_markers")
         if latin:
             digit_words = [w for w in ARABIZI_DIGIT.findall(folded) if not NO_LANGUAGE.match(w)]
-            hits[lang] += sum(w in latin for w in words) + len(digit_words)
+            known = _typical_words()
+            spelled = [w for w in words if w not in latin and w not in known and skeleton(w) in _skeletons(lang)]
+            hits[lang] += sum(w in latin for w in words) + len(digit_words) + len(spelled)
     return hits
 
 
@@ -168,14 +193,18 @@ def identify(text: str) -> Guess:
     words = content_words(text)
     if not words:
         return Guess(None, False)
-    hits = _hits(words, _fold(NOT_WORDS.sub(" ", text)))
+    raw = _hits(words, _fold(NOT_WORDS.sub(" ", text)))
+    hits = dict(raw)
+    hits[FRENCH_MEANS] += hits.pop("fr")  # French and Creole lead to the same answer
     ranked = sorted(hits.values(), reverse=True)
     leader = next(lang for lang, n in hits.items() if n == ranked[0]) if ranked[0] > ranked[1] else None
+    if leader == FRENCH_MEANS and raw["fr"] > raw[FRENCH_MEANS]:
+        leader = "fr"
     if leader and ranked[0] >= 2 and ranked[0] * 3 >= len(words):
         return Guess(leader, True)
     if len(words) >= STRONG_WORDS:
         lang, probability = _identifier().classify(" ".join(words))
-        if probability >= CONFIDENCE and hits[lang] and hits[lang] == ranked[0]:
+        if probability >= CONFIDENCE and raw[lang] and raw[lang] >= max(raw.values()):
             return Guess(lang, True)
     return Guess(leader, False)
 
@@ -184,7 +213,7 @@ def _negated(tokens: list[str], i: int) -> bool:
     """A negation shortly before word i, with no "in" between ("no hablo español" but not
     "no entiendo, háblame en español")."""
     for j in range(i - 1, max(-1, i - 5), -1):
-        if tokens[j] in _words("prepositions"):
+        if tokens[j] in _words("prepositions") or tokens[j] in _words("except"):
             return False
         if tokens[j] in _words("negations"):
             return True
@@ -208,7 +237,9 @@ def _choice(text: str) -> str | None:
             code = names.get(word)
             if not code or _negated(tokens, i) or (i and tokens[i - 1] in _words("topics")):
                 continue
-            if not others or (i and tokens[i - 1] in requests):
+            before = tokens[i - 1] if i else ""
+            said_to_speak = before in _words("speak") | _words("except") and not set(tokens) & _words("topics")
+            if not others or said_to_speak or before in _words("prepositions"):
                 chosen = code
     return chosen
 
