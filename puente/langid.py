@@ -37,7 +37,8 @@ STRONG_WORDS = 3  # content words needed before py3langid or markers may switch 
 OTHERS = ("en", "fr")  # recognised so they are not mistaken for es/ht; never answered in
 FRENCH_MEANS = "ht"  # a French writer in Quilicura is most likely Haitian
 SCRIPTS = {"arabic": re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")}
-WORD = re.compile(r"[^\W\d_]+(?:[\d][^\W\d_]+)*[\d]?", re.UNICODE)
+# A word, with the digits Arabizi writes as letters ("3arabi", "7ki", "so2al").
+WORD = re.compile(r"(?:\d(?=[^\W\d_]))?[^\W\d_]+(?:\d[^\W\d_]+)*\d?", re.UNICODE)
 # Codes people copy from the bot ("GRA-2KFK8"), links, emails and phone numbers are in no language.
 NOT_WORDS = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]+)+\b|https?://\S+|www\.\S+|\S+@\S+|\+?\d[\d\s.-]{5,}\d")
 ARABIZI_DIGIT = re.compile(r"(?<![\d])(?:[a-z]+[235789][a-z]*|[235789][a-z]{2,})(?![\d])")
@@ -238,7 +239,8 @@ def _choice(text: str) -> str | None:
             if not code or _negated(tokens, i) or (i and tokens[i - 1] in _words("topics")):
                 continue
             before = tokens[i - 1] if i else ""
-            said_to_speak = before in _words("speak") | _words("except") and not set(tokens) & _words("topics")
+            verb = next((t for t in reversed(tokens[max(0, i - 3) : i]) if t not in _words("speak_with")), "")
+            said_to_speak = verb in _words("speak") | _words("except") and not set(tokens) & _words("topics")
             if not others or said_to_speak or before in _words("prepositions"):
                 chosen = code
     return chosen

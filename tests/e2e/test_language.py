@@ -34,7 +34,7 @@ def test_english_gets_the_language_buttons(chat: Chat) -> None:
 def test_chilean_names_and_times_keep_the_conversation_language(chat: Chat, opening: str, language: str) -> None:
     chat.say(opening)
     chat.assert_language(language)
-    for message in ("registro social de hogares", "oficina de migrantes", "tengo hora a las 9am en el cesfam"):
+    for message in ("registro social de hogares", "oficina de migrantes", "cesfam martes 9am"):
         chat.say(message)
         chat.assert_language(language)
 
