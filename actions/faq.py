@@ -32,7 +32,7 @@ class ActionAnswerFaq(RecordsAction):
             return []
         lines = [found.text]
         if found.language != say.lang:
-            lines.append(say.t("faq.not_in_language"))
+            lines.append(say.t("common.not_in_language"))
         elif found.machine:
             lines.append(say.t("common.machine_note"))
         say.text("\n\n".join(lines), key=f"faq/{key}")

@@ -35,7 +35,9 @@ def describe(say: Say, service: Service) -> str:
         lines.extend(f"• {item}" for item in text.requirements)
     if service.url:
         lines.append(say.iso(service.url))
-    if fallback or text.machine_translated:
+    if fallback:  # the Spanish record, for lack of one in the reader's language
+        lines.append(say.t("common.not_in_language"))
+    elif text.machine_translated:
         lines.append(say.t("common.machine_note"))
     return "\n".join(lines)
 

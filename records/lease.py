@@ -74,5 +74,5 @@ def applicant_message(change: LeaseStatusChange, language: str) -> str | None:
     if messages.get(language):
         return messages[language]
     if messages.get(i18n.DEFAULT):
-        return f"{messages[i18n.DEFAULT]}\n{i18n.t(language, 'faq.not_in_language')}"
+        return f"{messages[i18n.DEFAULT]}\n{i18n.t(language, 'common.not_in_language')}"
     return None

@@ -205,7 +205,7 @@ def test_the_applicant_reads_the_message_staff_wrote_for_them_never_the_internal
     assert "Pote kontra ou a lendi." in told["telegram:509002"] and "Trae tu" not in told["telegram:509002"]
     # No Arabic text written: the Spanish one, labelled as not yet in the reader's language.
     assert "Trae tu contrato el lunes." in told["telegram:963002"]
-    assert i18n.t("ar", "faq.not_in_language") in told["telegram:963002"]
+    assert i18n.t("ar", "common.not_in_language") in told["telegram:963002"]
     assert all("moroso" not in text for text in told.values())
 
 
