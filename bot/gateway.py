@@ -268,8 +268,8 @@ class Gateway:
     async def say(self, sender_id: str, key: str, buttons: list[Button] | None = None, text: str = "") -> None:
         """A gateway's own message (catalog `key`): in the conversation's language when one is
         known, else in the language of the person's message `text`, else in the phone's language
-        (Telegram); a first contact with nothing to go by gets it in every language. A phone
-        number's prefix is no evidence here: most migrants in Quilicura have Chilean numbers."""
+        (Telegram) or a foreign number's; a first contact with nothing to go by gets it in every
+        language (a Chilean number says nothing: most migrants in Quilicura have one)."""
         channel_name, address = sender_id.split(":", 1)
         channel = self.channels.get(channel_name)
         if channel is None:
@@ -379,14 +379,18 @@ def _seconds_since_last_message(session: Session, sender_id: str) -> float | Non
     return (utcnow() - last).total_seconds() if last else None
 
 
+# Where Puente runs: most migrants have a local number, so it says nothing of their language.
+LOCAL_PHONE_PREFIXES = ("56",)
+
+
 def notice_language(known: str | None, text: str, hint: str | None) -> str | None:
     """The language of a gateway notice, or None when nothing says it (then: every language)."""
     if known in i18n.languages():
         return known
     if text and not text.startswith("/") and langid.identify(text).language:
         return langid.choose(text, None)
-    if hint and not hint.lstrip("+").isdigit():
-        return i18n.from_hint(hint)
+    if hint and not hint.lstrip("+").startswith(LOCAL_PHONE_PREFIXES):
+        return i18n.from_hint(hint)  # a phone's language, or a number from abroad ("+509...")
     return None
 
 

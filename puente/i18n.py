@@ -117,11 +117,16 @@ LTR_RUN = re.compile(
 def display(text: str) -> str:
     """A text as it must leave for a phone: inside right-to-left text every left-to-right run is
     isolated (FSI...PDI), so hours, phone numbers, codes and Latin names keep their order whatever
-    wrote them (catalog, records, console, a mediator). Left-to-right texts are left as they are.
+    wrote them (catalog, records, console, a mediator). Lines without right-to-left letters (the
+    Spanish of a notice in every language) are left as they are.
     Applied where texts leave the gateway and the local chat; idempotent."""
     if not RTL_LETTER.search(text):
         return text
-    bare = text.replace("\u2068", "").replace("\u2069", "")
+    return "\n".join(_display_line(line) if RTL_LETTER.search(line) else line for line in text.split("\n"))
+
+
+def _display_line(line: str) -> str:
+    bare = line.replace("\u2068", "").replace("\u2069", "")
     return LTR_RUN.sub(lambda m: f"\u2068{m.group(0)}\u2069", bare)
 
 

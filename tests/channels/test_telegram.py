@@ -97,7 +97,7 @@ def test_what_the_bot_cannot_read_gets_a_short_reply_in_the_persons_language(
     chat_id = update["message"]["chat"]["id"]
     person = TelegramPerson(fake_telegram, chat_id, "ar")
     person.send(update)
-    assert person.text == i18n.t("ar", key)
+    assert person.text == i18n.display(i18n.t("ar", key))  # as it leaves: Latin runs isolated
     if key == "channels.voice":  # a voice note may mean the person cannot write: offer a person
         assert person.buttons() == [{"text": i18n.t("ar", "topics.request_human"), "callback_data": "/request_human"}]
 

@@ -101,6 +101,17 @@ def test_a_duplicate_delivery_is_processed_once(fake_graph: FakeGraph, gateway: 
     assert gateway.outcomes["duplicate"] == 1
 
 
+def test_a_voice_note_as_first_contact_from_a_chilean_number_is_answered_in_every_language(
+    fake_graph: FakeGraph, gateway: GatewayThread
+) -> None:
+    phone = "56937000006"  # most migrants here have a Chilean number: it says nothing of the language
+    voice = {"from": phone, "id": "wamid.voice-2", "timestamp": "1", "type": "audio",
+             "audio": {"id": "media2", "mime_type": "audio/ogg; codecs=opus", "voice": True}}  # fmt: skip
+    assert graph_api.post_webhook(gateway.url, graph_api.envelope([voice])).status_code == 200
+    body = graph_api.body_text(fake_graph.wait_for(phone)[-1])
+    assert all(i18n.t(code, "channels.voice") in body for code in i18n.languages()), body
+
+
 def test_a_voice_note_gets_a_reply_and_a_button_for_a_person(fake_graph: FakeGraph, gateway: GatewayThread) -> None:
     phone = "50937000005"  # a Haitian number: Creole before a word is written
     voice = {"from": phone, "id": "wamid.voice-1", "timestamp": "1", "type": "audio",
