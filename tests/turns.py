@@ -95,3 +95,8 @@ def check(turn: Turn, max_messages: int = MAX_MESSAGES) -> Turn:
     found = problems(turn, max_messages)
     assert not found, "turn breaks the conversation contract: " + "; ".join(found) + "\n" + turn.show()
     return turn
+
+
+def visible(text: str) -> str:
+    """A text without the invisible direction marks `i18n.display` adds (to look for words in it)."""
+    return text.replace("\u2068", "").replace("\u2069", "")

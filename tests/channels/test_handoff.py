@@ -30,6 +30,7 @@ from tests.fakes.graph_api import FakeGraph
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.fakes.telegram_api import MEDIATORS_GROUP as GROUP
 from tests.fakes.telegram_api import Call, FakeTelegram
+from tests.turns import visible
 
 ROSE, LUIS, SAMIR, STRANGER = 880001, 880002, 880003, 880099  # Telegram user ids
 TEAM = {ROSE: ("Rose Pierre", ["es", "ht"]), LUIS: ("Luis Soto", ["es"]), SAMIR: ("Samir Haddad", ["es", "ar"])}
@@ -101,10 +102,10 @@ def arrived(fake: FakeTelegram, chat_id: int, needle: str, timeout: float = 30) 
     found = fake.wait_for(
         "sendMessage",
         chat_id,
-        where=lambda c: c.message_id is not None and needle in c.params.get("text", ""),
+        where=lambda c: c.message_id is not None and needle in visible(c.params.get("text", "")),
         timeout=timeout,
     )
-    return found[0].params["text"]
+    return visible(found[0].params["text"])
 
 
 def whatsapp_text(fake: FakeGraph, phone: str, needle: str, timeout: float = 30) -> str:
@@ -258,7 +259,7 @@ def test_two_gateways_serve_one_hand_off(
         deliver(b, telegram_api.text(SAMIR, "Traiga su pasaporte por favor"))
         arrived(fake_telegram, person, "[ar] Traiga su pasaporte por favor")
         time.sleep(1)
-        to_person = [t for t in fake_telegram.texts(person) if "[ar]" in t]
+        to_person = [visible(t) for t in fake_telegram.texts(person) if "[ar]" in visible(t)]
         assert len(to_person) == 2 and "[ar] Hola, mañana a las diez en la oficina" in to_person[0]
 
         deliver(b, telegram_api.text(SAMIR, f"/end {handoff_id}"))
