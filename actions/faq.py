@@ -35,5 +35,9 @@ class ActionAnswerFaq(RecordsAction):
             lines.append(say.t("common.not_in_language"))
         elif found.machine:
             lines.append(say.t("common.machine_note"))
+        if found.source:  # where the answer comes from, and whether the office has checked it
+            lines.append(say.t("faq.source", url=say.iso(found.source)))
+        if not found.verified:
+            lines.append(say.t("faq.unverified"))
         say.text("\n\n".join(lines), key=f"faq/{key}")
         return []

@@ -16,7 +16,7 @@ from console import publish
 from console.auth import Ctx, page
 from puente import i18n
 from records import faq
-from records.models import FaqEntry
+from records.models import FaqEntry, utcnow
 
 
 def _target(ctx: Ctx) -> publish.Target:
@@ -26,12 +26,13 @@ def _target(ctx: Ctx) -> publish.Target:
 
 @page()
 def faq_list(ctx: Ctx) -> Response:
-    entries = faq.entries(ctx.db)
+    entries = sorted(faq.entries(ctx.db), key=lambda e: (e.verified, e.topic, e.key))  # drafts first
     rows = [(e, {t.language: t for t in e.texts}, faq.problems(e)) for e in entries]
     target = _target(ctx)
     return ctx.render(
         "faq.html",
         rows=rows,
+        drafts=sum(1 for e in entries if not e.verified),
         langs=i18n.languages(),
         latest=publish.latest(ctx.db),
         pending=publish.pending(ctx.db, target.root),
@@ -82,6 +83,7 @@ def faq_save(ctx: Ctx) -> Response:
     if entry is None:
         return ctx.render("missing.html", status_code=404)
     before = {t.language: list(t.questions) for t in entry.texts}
+    answers_before = {t.language: t.answer for t in entry.texts}
     for lang in i18n.languages():
         faq.save_text(
             ctx.db,
@@ -92,8 +94,14 @@ def faq_save(ctx: Ctx) -> Response:
             reviewed=ctx.field(f"{lang}_reviewed") == "1",
         )
     entry.active = ctx.field("active") == "1"
+    entry.topic = ctx.field("topic")[:40]
+    entry.source_url = ctx.field("source_url")[:500]
+    entry.source_note = ctx.field("source_note")[:2000]
     after = {t.language: list(t.questions) for t in entry.texts}
     message = "Guardado: el bot ya da esta respuesta."
+    if entry.verified and {t.language: t.answer for t in entry.texts} != answers_before:
+        faq.unverify(entry)  # a changed answer has not been checked against its source yet
+        message += " La respuesta cambió: vuelve a quedar por revisar."
     if after != before:
         message += " Las preguntas nuevas o cambiadas llegan al bot al Publicar."
     return ctx.back(f"/faq/{entry.id}", message)
@@ -129,6 +137,22 @@ def faq_draft(ctx: Ctx) -> Response:
 
 
 @page()
+def faq_review(ctx: Ctx) -> Response:
+    """Staff mark an entry checked against its official source (who and when), or back to draft."""
+    entry = _entry(ctx)
+    if entry is None:
+        return ctx.render("missing.html", status_code=404)
+    if ctx.field("action") == "unverify":
+        faq.unverify(entry)
+        return ctx.back(f"/faq/{entry.id}", "Vuelve a quedar por revisar: el bot avisa que no está revisada.")
+    try:
+        faq.verify(ctx.db, entry, ctx.account.email if ctx.account else "", utcnow())
+    except faq.FaqError as error:
+        return ctx.back(f"/faq/{entry.id}", str(error), "error")
+    return ctx.back(f"/faq/{entry.id}", "Marcada como revisada: el bot la da sin aviso, con su fuente.")
+
+
+@page()
 def faq_publish(ctx: Ctx) -> Response:
     try:
         publication = publish.begin(ctx.db, ctx.account.email if ctx.account else "")
@@ -147,4 +171,5 @@ routes = [
     Route("/faq/{id:int}", faq_form, methods=["GET"]),
     Route("/faq/{id:int}", faq_save, methods=["POST"]),
     Route("/faq/{id:int}/borrador/{lang}", faq_draft, methods=["POST"]),
+    Route("/faq/{id:int}/revision", faq_review, methods=["POST"]),
 ]

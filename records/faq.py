@@ -33,6 +33,8 @@ class Answer:
     text: str
     language: str  # the language of `text`: the reader's, or Spanish when theirs is missing
     machine: bool  # a machine translation no person has approved yet
+    source: str = ""  # the official page it rests on
+    verified: bool = False  # office staff checked it against its source
 
 
 def entries(session: Session) -> list[FaqEntry]:
@@ -130,7 +132,8 @@ def answer(session: Session, key: str, language: str) -> Answer | None:
     for lang in (language, "es", *sorted(t.language for t in entry.texts)):
         row = text_of(entry, lang)
         if row is not None and row.answer:
-            return Answer(row.answer, lang, machine=row.machine_translated and not row.reviewed)
+            machine = row.machine_translated and not row.reviewed
+            return Answer(row.answer, lang, machine, entry.source_url, entry.verified)
     return None
 
 
@@ -180,6 +183,17 @@ def export(session: Session) -> dict[str, str]:
     domain = {"version": "3.1", "intents": ["faq"], "responses": responses}
     files["domain/faq.yml"] = header + yaml.safe_dump(domain, allow_unicode=True, sort_keys=False)
     return files
+
+
+def verify(session: Session, entry: FaqEntry, who: str, when: datetime) -> None:
+    """Office staff checked the entry against its source: the bot stops calling it unchecked."""
+    if not entry.source_url:
+        raise FaqError("Sin fuente oficial no se puede marcar como revisada: agregue el enlace primero.")
+    entry.verified_by, entry.verified_at = who, when
+
+
+def unverify(entry: FaqEntry) -> None:
+    entry.verified_by, entry.verified_at = "", None
 
 
 def mark_published(session: Session, keys: list[str], when: datetime) -> None:

@@ -424,7 +424,18 @@ class FaqEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # When its questions were last written into the NLU data of a model (None: never published).
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str] = mapped_column(String(40), default="")  # regularisation, health, work...
+    # The official page the answer rests on, shown to the reader; or why there is none.
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    source_note: Mapped[str] = mapped_column(Text, default="")
+    # A draft until office staff check it against its source; the bot says so meanwhile.
+    verified_by: Mapped[str] = mapped_column(String(200), default="")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     texts: Mapped[list[FaqText]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 class FaqText(Base):

@@ -86,11 +86,14 @@ def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[
             ws.end_time = _time(spec["end_time"])
             ws.place = spec["place"]
             ws.capacity = int(spec["capacity"])
-    for item in data.get("faq", []):
+    for item in faq_items(data, path):
         entry = _by_key(session, FaqEntry, item["key"])
         if entry is not None and not update:
             continue
         entry = entry or FaqEntry(key=item["key"])
+        entry.topic = item.get("topic", "")
+        entry.source_url = item.get("source", "")
+        entry.source_note = item.get("source_note", "")
         for frow, text in _rows_by_language(entry, item["texts"], FaqText):
             frow.questions = list(text["questions"])
             frow.answer = " ".join(text["answer"].split())
@@ -101,5 +104,14 @@ def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[
         "services": len(data.get("services", [])),
         "workshops": len(data.get("workshops", [])),
         "sessions": sum(len(w.get("sessions", [])) for w in data.get("workshops", [])),
-        "faq": len(data.get("faq", [])),
+        "faq": len(faq_items(data, path)),
     }
+
+
+def faq_items(data: dict[str, Any], path: Path = SEED_FILE) -> list[dict[str, Any]]:
+    """The FAQ entries of the seed file and of `seed/faq/<topic>.yml` beside it, one file per topic.
+    Seeded entries are drafts: staff mark each verified in the console after checking its source."""
+    items = list(data.get("faq", []))
+    for topic_file in sorted(path.with_name("faq").glob("*.yml")):
+        items += (yaml.safe_load(topic_file.read_text(encoding="utf-8")) or {}).get("faq", [])
+    return items

@@ -19,7 +19,7 @@ from puente.stack import TRAINING_INPUTS
 from records import faq
 from records.db import unit_of_work
 from tests.conftest import Servers
-from tests.console.conftest import Browser
+from tests.console.conftest import STAFF, Browser
 from tests.fakes.libretranslate import FakeLibreTranslate
 
 
@@ -72,6 +72,36 @@ def test_staff_write_an_entry_in_three_languages_and_the_answer_is_live_without_
             assert found is not None and found.text.startswith(start) and not found.machine
     listing = clerk.client.get("/faq").text
     assert "hay_wifi_en_la_oficina" in listing and "sin publicar" in listing and "Hay preguntas sin publicar" in listing
+
+
+def test_staff_mark_an_entry_verified_against_its_source_and_a_changed_answer_goes_back_to_review(
+    clerk: Browser, engine: Engine
+) -> None:
+    entry_id = new_entry(clerk, "donde pago la multa de extranjeria")
+    fields = {"es_questions": "donde pago la multa de extranjeria\ncomo pago una multa migratoria",
+              "es_answer": "En el sitio del Servicio Nacional de Migraciones.", "topic": "regularisation"}  # fmt: skip
+    save(clerk, entry_id, **fields)
+    refused = clerk.post(f"/faq/{entry_id}/revision", {"action": "verify"})
+    assert "Sin fuente oficial" in clerk.client.get(refused.headers["location"]).text
+    save(clerk, entry_id, **fields, source_url="https://serviciomigraciones.cl")
+    listing = clerk.client.get("/faq").text
+    assert "por revisar" in listing and "https://serviciomigraciones.cl" in listing
+    clerk.post(f"/faq/{entry_id}/revision", {"action": "verify"})
+    with unit_of_work(engine) as session:
+        entry = faq.by_key(session, "donde_pago_la_multa_de_extranjeria")
+        assert entry is not None and entry.verified and entry.verified_by == STAFF[0]
+        found = faq.answer(session, entry.key, "es")
+        assert found is not None and found.verified and found.source == "https://serviciomigraciones.cl"
+    assert "Revisada por" in clerk.client.get(f"/faq/{entry_id}").text
+    save(
+        clerk,
+        entry_id,
+        **(fields | {"es_answer": "En el sitio web del Servicio."}),
+        source_url="https://serviciomigraciones.cl",
+    )
+    with unit_of_work(engine) as session:
+        entry = faq.by_key(session, "donde_pago_la_multa_de_extranjeria")
+        assert entry is not None and not entry.verified
 
 
 def test_an_unanswered_question_becomes_an_entry_in_one_click(clerk: Browser) -> None:
