@@ -169,7 +169,8 @@ class Handoff:
     """Mediators taking conversations over, on Telegram. Off unless the group is configured."""
 
     group_chat_id: int | None = None  # the mediators' Telegram group, where requests are posted
-    office_hours: str = "mon-thu 08:30-17:30; fri 08:30-16:30"
+    # The office's opening hours, as in the records (service `migrant_office`): mediators answer then.
+    office_hours: str = "mon-fri 08:30-14:00; tue 15:00-17:30; thu 15:00-17:30"
     timezone: str = "America/Santiago"
     remind_minutes: float = 10.0  # an unclaimed request is posted again this often, while open
     idle_minutes: float = 60.0  # a held conversation without a message this long goes back to the bot

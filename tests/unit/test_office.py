@@ -44,3 +44,19 @@ def test_what_cannot_be_read_is_refused_with_an_example(spec: str) -> None:
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(SystemExit, match="OFFICE_TIMEZONE"):
         office.parse("mon 08:00-10:00", "America/Quilicura")
+
+
+def test_the_default_hours_are_the_office_hours_in_the_records() -> None:
+    """The hand-off says when mediators answer; the office card says when it is open: the same hours."""
+    import re
+
+    import yaml
+
+    from puente import settings
+
+    seed = yaml.safe_load((settings.ROOT / "records" / "seed" / "quilicura.yml").read_text(encoding="utf-8"))
+    card = next(s for s in seed["services"] if s["key"] == "migrant_office")["texts"]["es"]["hours"]
+    ranges = {(int(a), int(b), int(c), int(d)) for a, b, c, d in re.findall(r"(\d{1,2}):(\d\d)-(\d{1,2}):(\d\d)", card)}
+    default = office.parse(settings.Handoff.office_hours)
+    opened = {(o.start.hour, o.start.minute, o.end.hour, o.end.minute) for o in default.openings}
+    assert ranges == opened, (card, settings.Handoff.office_hours)
