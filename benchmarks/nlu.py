@@ -82,9 +82,23 @@ def main() -> None:
         cells = "  ".join(f"{r.accuracy:7.3f} {r.macro_f1:6.3f} {r.fallback_rate:5.2f}" for r in results.values())
         print(f"{label:<22}{seconds:8.0f}  {cells}")
     print(
-        "language identification (first message of a conversation): "
+        "language identification of these lines (`make bench-langid` has the language-ID set): "
         + ", ".join(f"{lang} {r.langid_accuracy:.3f}" for lang, r in rows[0][2].items())
     )
+    ours = rows[0][2]
+    entries = sorted({key for r in ours.values() for key in r.per_faq_entry()})
+    if entries:
+        print(f"\nFAQ retrieval per entry (right/asked, held-out), {len(entries)} entries:")
+        for key in entries:
+            cells = "  ".join(
+                f"{lang} {r.per_faq_entry().get(key, (0, 0))[0]}/{r.per_faq_entry().get(key, (0, 0))[1]}"
+                for lang, r in ours.items()
+            )
+            print(f"  {key:<32} {cells}")
+        for lang, r in ours.items():
+            right = sum(a for a, _ in r.per_faq_entry().values())
+            asked = sum(b for _, b in r.per_faq_entry().values())
+            print(f"  {lang}: {right}/{asked} FAQ questions to their entry")
     if args.errors:
         for lang, result in rows[0][2].items():
             print(f"\n{lang} errors of ours:")

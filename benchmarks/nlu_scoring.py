@@ -47,6 +47,15 @@ class Score:
     def fallback_rate(self) -> float:
         return self.fallbacks / self.total if self.total else 0.0
 
+    def per_faq_entry(self) -> dict[str, tuple[int, int]]:
+        """FAQ entry -> (right, asked): the retrieval accuracy of each entry."""
+        found: dict[str, tuple[int, int]] = {}
+        for expected, predicted in self.pairs:
+            if expected.startswith("faq/"):
+                right, asked = found.get(expected, (0, 0))
+                found[expected] = (right + (predicted == expected), asked + 1)
+        return found
+
     @property
     def langid_accuracy(self) -> float:
         return self.langid_correct / self.total if self.total else 0.0
@@ -68,6 +77,9 @@ class Score:
 def top_intent(parse: dict[str, Any]) -> tuple[str, bool]:
     """The classifier's best intent, and whether the fallback would ask instead of acting on it."""
     name = (parse.get("intent") or {}).get("name") or ""
+    if name == "faq":  # a retrieval intent: the entry the ResponseSelector chose ("faq/cuenta_rut")
+        response = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+        return response.get("intent_response_key") or name, False
     if name != FALLBACK:
         return name, False
     ranking = [r["name"] for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK]

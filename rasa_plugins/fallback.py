@@ -1,8 +1,9 @@
-"""Rasa's FallbackClassifier, plus: a message without a single letter or digit falls back.
+"""Rasa's FallbackClassifier, plus: a message without a single letter falls back.
 
-DIET gives an emoji-only or punctuation-only message (no tokens but the raw text) a confident
-intent from its bias alone ("👍", "..." came out as `affirm` at 0.96). Such a message is not
-understood, so the bot must ask instead of acting on it.
+DIET gives an emoji-only, punctuation-only or number-only message a confident intent from its bias
+alone ("👍", "..." came out as `affirm` at 0.96; "9 876 543" as `workshop_list` at 1.0). Such a
+message says nothing by itself: inside a form it is read as the answer by its shape (a phone, a
+group's number), elsewhere the bot asks instead of acting on it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 
 def has_words(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
+    return any(ch.isalpha() for ch in text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
