@@ -64,6 +64,20 @@ def training_examples(file_name: str) -> dict[str, frozenset[str]]:
     return {intent: frozenset(examples) for intent, examples in found.items()}
 
 
+def chosen_option(text: str | None, options: list[str]) -> int | None:
+    """The option (1-based) an answer names by typing its title, or its beginning of two words or
+    more ("menos de 500" for "Menos de $500.000"), when exactly one option matches."""
+    typed = folded(text or "")
+    if not typed:
+        return None
+    matches = [
+        i
+        for i, option in enumerate(options, 1)
+        if folded(option) == typed or (len(typed.split()) >= 2 and folded(option).startswith(typed))
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
 def yes_or_no(tracker: Tracker) -> bool | None:
     """A yes/no answer to a form question: the intent of the reply, else its first word when that
     word alone is a yes or a no ("non pa kounya, m ap pase biwo a" to the consent question)."""

@@ -10,9 +10,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import RecordsAction, Say, answer_to, button, language, parse_int, reply_button
+from actions.common import (
+    RecordsAction,
+    Say,
+    answer_to,
+    button,
+    chosen_option,
+    language,
+    parse_int,
+    reply_button,
+)
 from actions.people import PeopleFormMixin, consent_refused, personal_slots, save_contact, with_people
 from actions.services import describe
+from puente import i18n
 from records import lease, residents, services
 from records.db import unit_of_work
 
@@ -56,7 +66,9 @@ class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):
     def extract_income_band(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        number = parse_int(answer_to(tracker, "income_band"), language(tracker))
+        answer, lang = answer_to(tracker, "income_band"), language(tracker)
+        bands = [i18n.t(lang, f"lease.bands.{band}") for band in lease.INCOME_BANDS]
+        number = chosen_option(answer, bands) or parse_int(answer, lang)
         if number is None or not 1 <= number <= len(lease.INCOME_BANDS):
             return {}
         return {"income_band": lease.INCOME_BANDS[number - 1]}

@@ -77,7 +77,8 @@ def check(lang: str) -> list[str]:
     for intent, lines in test.items():
         if intent not in train:
             problems.append(f"test intent {intent} not in training")
-        if not 8 <= len(lines) <= 12:
+        # An FAQ entry has one held-out line here; tests/faq/<topic>.yml holds another, asked end to end.
+        if not intent.startswith("faq/") and not 8 <= len(lines) <= 12:
             problems.append(f"test {intent}: {len(lines)} examples, want 8-10")
         for line in lines:
             if plain(line) in trained:

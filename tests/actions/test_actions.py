@@ -84,3 +84,15 @@ async def test_gender_is_kept_only_for_a_consenting_person_and_saying_it_again_r
         assert session.get_one(ResidentGender, person_id).gender is Gender.undisclosed
     odd = await run_action("action_report_gender", sender="telegram:41", entities={"gender": "robot"})
     assert texts(odd) == i18n.t("es", "people.gender_not_kept")
+
+
+def test_a_typed_option_title_or_its_beginning_picks_that_option() -> None:
+    from actions.common import chosen_option
+
+    bands = ["Menos de $500.000", "Entre $500.000 y $800.000", "Más de $1.200.000"]
+    assert chosen_option("menos de 500", bands) == 1
+    assert chosen_option("Entre $500.000 y $800.000", bands) == 2
+    assert chosen_option("mas de 1.200.000", bands) == 3
+    assert chosen_option("اقل من 500", ["أقل من 500 ألف بيزو", "بين 500 ألف و800 ألف بيزو"]) == 1
+    assert chosen_option("500", bands) is None  # one word: a number, read as such elsewhere
+    assert chosen_option("de", bands) is None
