@@ -110,7 +110,8 @@ def load(session: Session, path: Path = SEED_FILE, update: bool = True) -> dict[
 
 def faq_items(data: dict[str, Any], path: Path = SEED_FILE) -> list[dict[str, Any]]:
     """The FAQ entries of the seed file and of `seed/faq/<topic>.yml` beside it, one file per topic.
-    Seeded entries are drafts: staff mark each verified in the console after checking its source."""
+    Seeded entries are drafts: staff mark each verified in the console after checking its source.
+    (`seed/faq_drafts/` holds 43 written entries not loaded yet: README, "FAQ retrieval".)"""
     items = list(data.get("faq", []))
     for topic_file in sorted(path.with_name("faq").glob("*.yml")):
         items += (yaml.safe_load(topic_file.read_text(encoding="utf-8")) or {}).get("faq", [])
