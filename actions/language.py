@@ -25,7 +25,7 @@ def decide(tracker: Tracker) -> langid.Decision:
     """A language button, else what the message says (puente/langid.py: a choice, a refusal,
     strong evidence), else the conversation's language, else the channel hint."""
     message = tracker.latest_message or {}
-    current = tracker.get_slot("language")
+    current = tracker.get_slot("language") or remembered(tracker)
     text = message.get("text") or ""
     chosen = next(tracker.get_latest_entity_values("language"), None)
     if text.startswith("/"):  # a button payload says nothing about the language, but may choose it
@@ -38,6 +38,21 @@ def decide(tracker: Tracker) -> langid.Decision:
     if intent == "choose_language" and chosen in i18n.languages() and decision.reason not in ("choice", "refusal"):
         return langid.Decision(str(chosen), "choice")
     return decision
+
+
+def remembered(tracker: Tracker) -> str | None:
+    """The language the earlier messages settled on, for when the slot has lost it: Rasa's
+    two-stage fallback reverts the events of a misunderstood message, its language included."""
+    language = None
+    for event in [e for e in tracker.events if e.get("event") == "user"][:-1]:
+        text = event.get("text") or ""
+        if text.startswith("/"):  # a language button
+            entities = (event.get("parse_data") or {}).get("entities") or []
+            chosen = next((e.get("value") for e in entities if e.get("entity") == "language"), None)
+            language = chosen if chosen in i18n.languages() else language
+        elif langid.identify(text).language:
+            language = langid.choose(text, language)
+    return language
 
 
 def detect(tracker: Tracker) -> str:

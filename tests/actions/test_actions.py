@@ -96,3 +96,17 @@ def test_a_typed_option_title_or_its_beginning_picks_that_option() -> None:
     assert chosen_option("اقل من 500", ["أقل من 500 ألف بيزو", "بين 500 ألف و800 ألف بيزو"]) == 1
     assert chosen_option("500", bands) is None  # one word: a number, read as such elsewhere
     assert chosen_option("de", bands) is None
+
+
+async def test_the_language_survives_a_reverted_fallback(run_action) -> None:  # type: ignore[no-untyped-def]
+    """The two-stage fallback reverts a misunderstood message's events, its language slot too: the
+    next message, a Chilean name with no language of its own, must stay in the writer's language."""
+    earlier = [
+        {"event": "user", "text": "bonjou, mwen bezwen enfòmasyon sou kou yo", "parse_data": {"entities": []}},
+        {"event": "user", "text": "registro social de hogares", "parse_data": {"entities": []}},
+    ]
+    response = await run_action(
+        "action_detect_language", text="registro social de hogares", intent="ask_service_info",
+        slots={"language": None}, events=earlier,
+    )  # fmt: skip
+    assert {"event": "slot", "timestamp": None, "name": "language", "value": "ht"} in response["events"]

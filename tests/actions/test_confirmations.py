@@ -130,4 +130,3 @@ async def test_a_misunderstanding_right_after_a_form_answer_asks_did_you_mean_in
         "action_default_fallback", sender=SENDER, text="m pito pa di", intent="nlu_fallback", events=after_a_fallback
     )
     assert keys(second)[0] == "fallback.give_up"
-
