@@ -188,6 +188,8 @@ def parse_int(text: str | None, lang: str) -> int | None:
     if len(numbers) == 1 and len(numbers[0]) <= 3:
         return int(numbers[0])
     words = {fold(str(k)): int(v) for k, v in (i18n.lookup(lang, "common.numbers") or {}).items()}
+    ordinals = {fold(str(k)): int(v) for k, v in (i18n.lookup(lang, "common.ordinals") or {}).items()}
+    words |= ordinals
     tokens = [fold(t) for t in re.findall(r"[^\W\d_]+", cleaned)]
     if numbers or not tokens:
         return None
@@ -195,5 +197,5 @@ def parse_int(text: str | None, lang: str) -> int | None:
         return words.get(tokens[0])
     # A number word in a short answer ("el dos", "نحنا خمسة", "la segunda"); "one" in a phrase is
     # too often an article ("una pregunta") to count.
-    found = {words[t] for t in tokens if t in words and words[t] != 1}
+    found = {words[t] for t in tokens if t in words and (words[t] != 1 or t in ordinals)}
     return found.pop() if len(tokens) <= 6 and len(found) == 1 else None

@@ -22,11 +22,11 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     lines: list[str] = []
     buttons: list[Button] = []
     for reply in replies:
-        if reply.text:
-            lines.append(reply.text.replace("*", ""))
+        if reply.text:  # as it leaves for a person: right-to-left lines made to display right
+            lines.append(i18n.display(reply.text.replace("*", "")))
         for button in reply.buttons:
             buttons.append(button)
-            lines.append(f"   [{len(buttons)}] {button.title}")
+            lines.append(f"   [{len(buttons)}] {i18n.display(button.title)}")
     return "\n".join(lines), buttons
 
 
@@ -59,7 +59,7 @@ def main(rasa_url: str) -> int:
             except Exception as error:  # the chat must survive a server hiccup
                 print(f"(the assistant did not answer: {error})")
                 continue
-            print(i18n.display(shown) if shown else "…", flush=True)
+            print(shown or "…", flush=True)
     except KeyboardInterrupt:
         return 0
 

@@ -60,7 +60,7 @@ def texts(language: str) -> dict[str, Any]:
             found[prefix.rstrip(".")] = node
 
     walk({k: v for k, v in catalog(language).items() if k != "meta"}, "")
-    return {k: v for k, v in found.items() if not k.startswith("common.numbers")}
+    return {k: v for k, v in found.items() if not k.startswith(("common.numbers", "common.ordinals"))}
 
 
 def t(language: str | None, key: str, **values: Any) -> str:

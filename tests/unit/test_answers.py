@@ -58,6 +58,10 @@ def test_names(typed: str, ok: bool) -> None:
         ("somos tres en la casa", "es", 3),  # a number word inside a short answer counts
         ("de", "es", None),
         ("ثلاثة", "ar", 3),
+        ("premye a, madi swa", "ht", 1),  # an ordinal picks, even the first
+        ("el primero porfa", "es", 1),
+        ("الأول", "ar", 1),
+        ("una pregunta", "es", None),  # "one" in a phrase is an article
     ],
 )
 def test_numbers(typed: str, lang: str, number: int | None) -> None:
