@@ -86,7 +86,7 @@ def when(say: Say, ws: WorkshopSession) -> str:
     return say.t(
         "workshops.when",
         start=say.iso(ws.starts_on.strftime("%d/%m/%Y")),
-        days=", ".join(days[d].strip() for d in ws.weekdays),
+        days=say.t("common.list_separator").join(days[d].strip() for d in ws.weekdays),
         time=say.iso(f"{ws.start_time:%H:%M}-{ws.end_time:%H:%M}"),
     )
 

@@ -25,7 +25,7 @@ def forms(text: Any) -> list[str]:
 
 
 # Texts that may read the same in every language: names, codes, formats.
-SAME_AS_SPANISH = {"desk.", "handoff.from_mediator"}
+SAME_AS_SPANISH = {"desk.", "handoff.from_mediator", "common.list_separator"}
 OTHERS = [code for code in i18n.languages() if code != i18n.DEFAULT]
 
 
