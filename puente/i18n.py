@@ -127,7 +127,24 @@ def display(text: str) -> str:
 
 def _display_line(line: str) -> str:
     bare = line.replace("\u2068", "").replace("\u2069", "")
-    return LTR_RUN.sub(lambda m: f"\u2068{m.group(0)}\u2069", bare)
+    return LTR_RUN.sub(_isolated, bare)
+
+
+def trim_run(run: str) -> tuple[str, str]:
+    """A left-to-right run without the closing brackets opened in the right-to-left text before it
+    ("(مثلاً 9 1234 5678)"): those stay outside the isolate, to mirror with their opening one."""
+    tail = ""
+    pairs = {")": "(", "]": "["}
+    while run and run[-1] in pairs and run.count(run[-1]) > run.count(pairs[run[-1]]):
+        tail = run[-1] + tail
+        run = run[:-1]
+    stripped = run.rstrip()
+    return stripped, run[len(stripped) :] + tail
+
+
+def _isolated(match: re.Match[str]) -> str:
+    run, tail = trim_run(match.group(0))
+    return f"\u2068{run}\u2069{tail}" if run else tail
 
 
 def from_hint(hint: str | None) -> str | None:

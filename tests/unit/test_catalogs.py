@@ -110,7 +110,8 @@ def _survives(text: str) -> list[str]:
     from bidi import get_display
 
     shown = get_display(i18n.display(text))
-    runs = [m.group(0) for m in i18n.LTR_RUN.finditer(text.replace("\u2068", "").replace("\u2069", ""))]
+    bare = text.replace("\u2068", "").replace("\u2069", "")
+    runs = [i18n.trim_run(m.group(0))[0] for m in i18n.LTR_RUN.finditer(bare)]
     return [run for run in runs if run not in shown]
 
 
@@ -131,3 +132,6 @@ def test_the_display_check_catches_text_sent_as_written() -> None:
     assert not _survives(text)
     assert i18n.display(i18n.display(text)) == i18n.display(text)
     assert i18n.display("Horario 8:30-14:00") == "Horario 8:30-14:00"  # left-to-right text untouched
+    # A bracket opened in the Arabic closes outside the isolate; one opened inside stays in.
+    assert i18n.display("(مثلاً 9 1234 5678)") == "(مثلاً \u20689 1234 5678\u2069)"
+    assert i18n.display("مكتب Oficina (OMIL) هنا") == "مكتب \u2068Oficina (OMIL)\u2069 هنا"
