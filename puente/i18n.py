@@ -109,7 +109,7 @@ RTL_LETTER = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
 # A left-to-right run: Latin words, numbers, times, ranges, phones, codes, links ("8:30-14:00",
 # "600 360 7777", "Oficina Municipal de Migrantes", "GA-7K3P9Q"), up to its last letter or digit.
 LTR_RUN = re.compile(
-    r"[A-Za-z0-9\u00C0-\u024F$€]"
+    r"(?:\+(?=\d))?[A-Za-z0-9\u00C0-\u024F$€]"
     r"(?:(?:[A-Za-z0-9\u00C0-\u024F$€ :/+()\[\]@_%'’&\-–]|[.,](?=\S))*[A-Za-z0-9\u00C0-\u024F)\]])?"
 )
 

@@ -135,3 +135,4 @@ def test_the_display_check_catches_text_sent_as_written() -> None:
     # A bracket opened in the Arabic closes outside the isolate; one opened inside stays in.
     assert i18n.display("(مثلاً 9 1234 5678)") == "(مثلاً \u20689 1234 5678\u2069)"
     assert i18n.display("مكتب Oficina (OMIL) هنا") == "مكتب \u2068Oficina (OMIL)\u2069 هنا"
+    assert i18n.display("الهاتف: +56 2 2810 8365") == "الهاتف: \u2068+56 2 2810 8365\u2069"  # the plus too
