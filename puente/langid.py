@@ -135,14 +135,19 @@ def _script_language(text: str) -> str | None:
     return None
 
 
+def _cleaned(text: str) -> str:
+    """The message folded, without codes, links, emails and phone numbers."""
+    return _fold(NOT_WORDS.sub(" ", text))
+
+
 def _tokens(text: str) -> list[str]:
     """All words, folded, codes and links removed (language names and courtesy words included)."""
-    return WORD.findall(_fold(NOT_WORDS.sub(" ", text)))
+    return WORD.findall(_cleaned(text))
 
 
 def content_words(text: str) -> list[str]:
     """The words that can tell a language: no names, institutions, codes, times, levels or units."""
-    cleaned = _neutral_phrases().sub(" ", _fold(NOT_WORDS.sub(" ", text)))
+    cleaned = _neutral_phrases().sub(" ", _cleaned(text))
     return [w for w in WORD.findall(cleaned) if not NO_LANGUAGE.match(w)]
 
 
@@ -194,7 +199,7 @@ def identify(text: str) -> Guess:
     words = content_words(text)
     if not words:
         return Guess(None, False)
-    raw = _hits(words, _fold(NOT_WORDS.sub(" ", text)))
+    raw = _hits(words, _cleaned(text))
     hits = dict(raw)
     hits[FRENCH_MEANS] += hits.pop("fr")  # French and Creole lead to the same answer
     ranked = sorted(hits.values(), reverse=True)
@@ -298,7 +303,7 @@ def _keeps(text: str, current: str | None) -> bool:
     hora" in Creole."""
     if not current or _script_language(text):
         return False
-    hits = _hits(content_words(text), _fold(NOT_WORDS.sub(" ", text)))
+    hits = _hits(content_words(text), _cleaned(text))
     return hits[current] > 0 and hits[current] * 2 >= max(hits.values())
 
 
