@@ -55,10 +55,6 @@ def remembered(tracker: Tracker) -> str | None:
     return language
 
 
-def detect(tracker: Tracker) -> str:
-    return decide(tracker).language
-
-
 def offer(dispatcher: CollectingDispatcher) -> None:
     """The language buttons, asked in every language (for a French or English writer)."""
     text = "\n".join(i18n.t(code, OFFER) for code in i18n.languages())
