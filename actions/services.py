@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from actions.common import RecordsAction, Say, button, latest_entity
+from puente import langid
 from records import services
 from records.db import unit_of_work
 from records.models import Service
@@ -42,6 +45,21 @@ def describe(say: Say, service: Service) -> str:
     return "\n".join(lines)
 
 
+def asked_for(session: Session, tracker: Tracker, said: str) -> Service | None:
+    """Of several services named in one message, the last one before a reason: people give the
+    context first and ask last ("my boss did not pay me, I want a lawyer"; "no carnet, can they
+    give me an hour"), or ask first and then say why ("a lawyer, because my boss did not pay")."""
+    named = services.mentioned(session, said)
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        service = services.find(session, entity.get("value")) if entity.get("entity") == "service" else None
+        if service is not None and isinstance(entity.get("end"), int):
+            named.append((len(services.fold(said[: entity["end"]])), service))
+    words = re.finditer(r"\w+", services.fold(said))
+    reason = next((w.start() for w in words if w.group() in langid.words("causes")), None)
+    asked = [pair for pair in named if reason is None or pair[0] <= reason] or named
+    return max(asked, key=lambda pair: pair[0])[1] if asked else None
+
+
 class ActionServiceInfo(RecordsAction):
     def name(self) -> str:
         return "action_service_info"
@@ -52,7 +70,7 @@ class ActionServiceInfo(RecordsAction):
         with unit_of_work() as session:
             # The model may miss the entity in an everyday word ("dokte"): the aliases in the
             # records are looked for in the whole message too.
-            found = services.find(session, wanted) or services.find(session, said)
+            found = asked_for(session, tracker, said) or services.find(session, wanted) or services.find(session, said)
             if found is None:
                 say(
                     "services.which",

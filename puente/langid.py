@@ -101,8 +101,8 @@ def _fold(text: str) -> str:
 
 
 @cache
-def _words(key: str) -> frozenset[str]:
-    """A word list of neutral.yml (requests, topics, negations), folded."""
+def words(key: str) -> frozenset[str]:
+    """A word list of neutral.yml (requests, topics, negations, causes), folded."""
     return frozenset(_fold(str(w)) for w in _neutral()[key])
 
 
@@ -219,9 +219,9 @@ def _negated(tokens: list[str], i: int) -> bool:
     """A negation shortly before word i, with no "in" between ("no hablo español" but not
     "no entiendo, háblame en español")."""
     for j in range(i - 1, max(-1, i - 5), -1):
-        if tokens[j] in _words("prepositions") or tokens[j] in _words("except"):
+        if tokens[j] in words("prepositions") or tokens[j] in words("except"):
             return False
-        if tokens[j] in _words("negations"):
+        if tokens[j] in words("negations"):
             return True
     return False
 
@@ -235,18 +235,18 @@ def _choice(text: str) -> str | None:
     """The language last named as a request: alone or with courtesy words ("kreyol souple",
     "arabic please"), or after "in" ("en español", "an kreyòl", "bil 3arabi"); never as a topic
     ("curso de español") nor refused ("m pa pale panyòl")."""
-    names, requests = _names_of_languages(), _words("requests")
+    names, requests = _names_of_languages(), words("requests")
     chosen = None
     for tokens in _clauses(text):
         others = [t for t in tokens if t not in names and t not in requests]
         for i, word in enumerate(tokens):
             code = names.get(word)
-            if not code or _negated(tokens, i) or (i and tokens[i - 1] in _words("topics")):
+            if not code or _negated(tokens, i) or (i and tokens[i - 1] in words("topics")):
                 continue
             before = tokens[i - 1] if i else ""
-            verb = next((t for t in reversed(tokens[max(0, i - 3) : i]) if t not in _words("speak_with")), "")
-            said_to_speak = verb in _words("speak") | _words("except") and not set(tokens) & _words("topics")
-            if not others or said_to_speak or before in _words("prepositions"):
+            verb = next((t for t in reversed(tokens[max(0, i - 3) : i]) if t not in words("speak_with")), "")
+            said_to_speak = verb in words("speak") | words("except") and not set(tokens) & words("topics")
+            if not others or said_to_speak or before in words("prepositions"):
                 chosen = code
     return chosen
 

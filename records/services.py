@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from sqlalchemy import select
@@ -42,3 +43,23 @@ def find(session: Session, wanted: str | None) -> Service | None:
         if len(alias) >= 3 and f" {alias} " in words:
             return service
     return None
+
+
+def mentioned(session: Session, text: str) -> list[tuple[int, Service]]:
+    """Every service an alias names in the text, with where the alias ends (in the folded text).
+    A longer alias hides the shorter ones inside it ("oficina de migrantes" over "oficina")."""
+    folded = fold(text)
+    aliases = sorted(
+        ((fold(alias), s) for s in all_services(session) for t in s.texts for alias in t.aliases),
+        key=lambda pair: -len(pair[0]),
+    )
+    taken: list[tuple[int, int]] = []
+    found = []
+    for alias, service in aliases:
+        if len(alias) < 3:
+            continue
+        for hit in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", folded):
+            if all(hit.end() <= start or hit.start() >= end for start, end in taken):
+                taken.append(hit.span())
+                found.append((hit.end(), service))
+    return found

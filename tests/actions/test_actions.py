@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from puente import i18n
@@ -23,6 +24,23 @@ async def test_a_creole_speaker_gets_the_service_in_creole(engine: Engine, run_a
         creole = next(t for t in service.texts if t.language == "ht")
     reply = await run_action("action_service_info", entities={"service": "kat idantite"}, slots={"language": "ht"})
     assert creole.name in texts(reply) and creole.requirements[0] in texts(reply)
+
+
+@pytest.mark.parametrize(
+    ("said", "lang", "asked"),
+    [
+        ("bil shughl el adim sahib el shughl ma 3atani, بدي محامي", "ar", "legal_aid"),  # context, then the ask
+        ("صاحب الشغل ما عطاني معاشي من شهرين، بدي محامي", "ar", "legal_aid"),
+        ("m pa gen kanè, eske yo ka ban m randevou dokte kanmenm", "ht", "health"),
+        ("necesito un abogado porque no me pagan en el trabajo", "es", "legal_aid"),  # the ask, then why
+        ("no tengo carnet, me pueden dar hora medica igual?", "es", "health"),
+    ],
+)
+async def test_of_several_services_named_the_one_asked_for_is_answered(
+    engine: Engine, run_action: ActionRunner, said: str, lang: str, asked: str
+) -> None:
+    reply = await run_action("action_service_info", text=said, intent="ask_service_info", slots={"language": lang})
+    assert [r.get("key") for r in reply["responses"]][:1] == [f"card:{asked}"], texts(reply)
 
 
 async def test_no_service_named_offers_the_topics_as_buttons(engine: Engine, run_action: ActionRunner) -> None:
