@@ -178,15 +178,16 @@ class RecordsAction(Action, ABC):
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
-def parse_int(text: str | None, lang: str) -> int | None:
+def parse_int(text: str | None, lang: str, largest: bool = False) -> int | None:
     """A whole number as people type it: "3", "٣", "somos 4", or a number word of the
-    conversation's language ("tres", "twa", "ثلاثة") when that is the whole answer."""
+    conversation's language ("tres", "twa", "ثلاثة") when that is the whole answer.
+    Several numbers are no answer, unless `largest` says the biggest one counts (a total)."""
     if not text:
         return None
     cleaned = text.translate(DIGITS).strip().lower().rstrip(".!?")
     numbers = re.findall(r"\d+", cleaned)
-    if len(numbers) == 1 and len(numbers[0]) <= 3:
-        return int(numbers[0])
+    if numbers and all(len(n) <= 3 for n in numbers) and (len(numbers) == 1 or largest):
+        return max(int(n) for n in numbers)
     words = {fold(str(k)): int(v) for k, v in (i18n.lookup(lang, "common.numbers") or {}).items()}
     ordinals = {fold(str(k)): int(v) for k, v in (i18n.lookup(lang, "common.ordinals") or {}).items()}
     words |= ordinals

@@ -60,7 +60,8 @@ class ValidateLeaseForm(PeopleFormMixin, FormValidationAction):
     def extract_household_size(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        size = parse_int(answer_to(tracker, "household_size"), language(tracker))
+        # Everyone counts: of "somos 4, mi esposo, yo y los 2 niños" the total is the largest number.
+        size = parse_int(answer_to(tracker, "household_size"), language(tracker), largest=True)
         return {"household_size": size} if size is not None and 1 <= size <= MAX_HOUSEHOLD else {}
 
     def extract_income_band(

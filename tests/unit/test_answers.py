@@ -100,6 +100,20 @@ def test_number_words_inside_short_answers(typed: str, lang: str, number: int | 
     assert parse_int(typed, lang) == number
 
 
+@pytest.mark.parametrize(
+    ("typed", "total"),
+    [
+        ("somos 4, mi esposo yo y los 2 niños", 4),
+        ("tengo 2 hijos y somos 4 en total", 4),
+        ("nou 5 lakay la, 3 timoun", 5),
+        ("نحنا ٦، انا وزوجي و٤ ولاد", 6),
+        ("5", 5),
+    ],
+)
+def test_a_household_counts_the_largest_number_named(typed: str, total: int) -> None:
+    assert parse_int(typed, "es", largest=True) == total
+
+
 class Said:
     def __init__(self, text: str, intent: str) -> None:
         self.latest_message = {"text": text, "intent": {"name": intent}}
