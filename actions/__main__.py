@@ -5,7 +5,9 @@ What `python -m rasa_sdk --actions actions` does, with two differences:
 - an action that crashes answers Rasa with its name only. rasa-sdk's own handler sends the whole
   request back (the tracker: everything the person wrote, their name and phone), and the Rasa
   server puts that answer in its error log.
-It listens on 127.0.0.1 unless told otherwise (--host, or SANIC_HOST as rasa-sdk reads it).
+It listens on 127.0.0.1 unless told otherwise (--host, or SANIC_HOST as rasa-sdk reads it), and
+answers only calls that carry the shared secret Rasa sends (puente/keys.py, endpoints.yml): a forged
+tracker could otherwise make any action act for any person.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from puente import logs, settings
+from puente import keys, logs, settings
 
 log = logging.getLogger("actions.server")
 
@@ -44,6 +46,18 @@ def app() -> Sanic:
         return response.json({"error": "the action failed", "action_name": name}, status=500)
 
     server.error_handler.add(Exception, crashed)  # replaces rasa-sdk's, which echoes the request
+
+    secret = keys.action_secret()
+
+    async def only_rasa(request: Request) -> HTTPResponse | None:
+        if request.path == "/health":  # says nothing, and the stack and Docker poll it
+            return None
+        if not keys.same(request.headers.get(keys.ACTION_SECRET_HEADER), secret):
+            log.warning("refused a call to %s without the action secret", request.path)
+            return response.json({"error": "not allowed"}, status=401)
+        return None
+
+    server.register_middleware(only_rasa, "request")
     return server
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.nlu_scoring import Score, languages, score
+from puente import keys
 from puente.stack import ROOT, VENVS, Stack, free_port, rasa_env
 
 CONFIGS = {"puente (config.yml)": ROOT / "config.yml", "rasa default": ROOT / "benchmarks" / "rasa_default_config.yml"}
@@ -57,7 +58,8 @@ def evaluate(model: Path) -> dict[str, Score]:
         client = httpx.Client(timeout=30)
 
         def parse(text: str) -> dict:
-            return client.post(f"{stack.rasa_url}/model/parse", json={"text": text}).json()
+            token = {"token": keys.rasa_token()}
+            return client.post(f"{stack.rasa_url}/model/parse", params=token, json={"text": text}).json()
 
         return {lang: score(lang, parse) for lang in languages()}
     finally:

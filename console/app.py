@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import accounts, faq, health, indicators, lease, login, mediators, services, workshops
 from console.auth import LoginThrottle, csrf_token
-from puente import settings
+from puente import keys, settings
 from records import db
 from records.indicators import OFFICE_TZ
 from records.models import StaffAccount
@@ -67,21 +65,7 @@ def local_time(value: datetime | None) -> str:
 
 def secret_key(configured: str = "", path: Path | None = None) -> str:
     """CONSOLE_SECRET, else a random key kept in var/console_secret (0600), made on first start."""
-    if configured:
-        return configured
-    path = path or settings.ROOT / "var" / "console_secret"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # Created with 0600 from the start: no moment in which another user could read it.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another console process made it just now
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(key + "\n")
-    return key
+    return keys.kept("console_secret", configured, path)
 
 
 def routes() -> list[BaseRoute]:

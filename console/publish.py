@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from puente import settings, stack
+from puente import keys, settings, stack
 from records import faq
 from records.db import unit_of_work
 from records.models import FaqPublication
@@ -162,12 +162,15 @@ def start(engine: Engine, publication_id: int, target: Target) -> threading.Thre
 
 def load(rasa_url: str, model: Path) -> None:
     """PUT /model swaps the agent only once the new model has loaded; until then the old one answers."""
+    token = {"token": keys.rasa_token()}  # Rasa's API answers nobody without it
     try:
-        response = httpx.put(f"{rasa_url}/model", json={"model_file": str(model.resolve())}, timeout=600)
+        response = httpx.put(f"{rasa_url}/model", params=token, json={"model_file": str(model.resolve())}, timeout=600)
         response.raise_for_status()
-        status = httpx.get(f"{rasa_url}/status", timeout=30).json()
+        status = httpx.get(f"{rasa_url}/status", params=token, timeout=30).json()
     except httpx.HTTPError as error:
-        raise faq.FaqError(f"El servidor del bot no cargó el modelo nuevo ({error}); sigue con el anterior.") from error
+        # Named by its kind and status only: the error's own text quotes the URL, token included.
+        code = error.response.status_code if isinstance(error, httpx.HTTPStatusError) else type(error).__name__
+        raise faq.FaqError(f"El servidor del bot no cargó el modelo nuevo ({code}); sigue con el anterior.") from error
     if not str(status.get("model_file", "")).endswith(model.name):
         raise faq.FaqError(f"El servidor del bot sigue con {status.get('model_file')}, no con {model.name}.")
 

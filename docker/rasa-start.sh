@@ -12,5 +12,6 @@ if [ ! -f "$model" ]; then
   echo "rasa: train it first: docker compose -f docker/compose.yml run --rm train" >&2
   exit 1
 fi
-exec rasa run --enable-api --interface 0.0.0.0 --port 5005 \
+# rasa_plugins.serve: `rasa run` with the API token from RASA_TOKEN (kept off the command line).
+exec python -m rasa_plugins.serve run --enable-api --interface 0.0.0.0 --port 5005 \
   --model "$model" --endpoints docker/endpoints.yml --credentials credentials.yml "$@"

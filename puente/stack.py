@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from puente import settings
+from puente import keys, settings
 
 ROOT = settings.ROOT
 VENVS = ROOT / ".venvs"
@@ -175,8 +175,10 @@ class Stack:
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = open(LOGS / f"{name}.{self.rasa_port}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        # The shared secrets go in the environment, never on a command line others can read.
+        env = rasa_env({"RASA_TOKEN": keys.rasa_token(), "ACTION_SECRET": keys.action_secret(), **self.env})
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=rasa_env(self.env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.processes.append(process)
         return process
@@ -201,7 +203,9 @@ class Stack:
         rasa = self._spawn(
             "rasa",
             [
-                str(VENVS / "rasa" / "bin" / "rasa"),
+                str(VENVS / "rasa" / "bin" / "python"),
+                "-m",
+                "rasa_plugins.serve",  # `rasa run` with the API token from RASA_TOKEN
                 "run",
                 "--enable-api",
                 "--interface",
@@ -217,7 +221,7 @@ class Stack:
             ],
         )
         self.rasa_process = rasa
-        wait_http(f"{self.rasa_url}/status", 180, rasa)
+        wait_http(f"{self.rasa_url}/status?token={keys.rasa_token()}", 180, rasa)
 
     def stop_rasa(self) -> None:
         """Stops only the Rasa server (the tests' "Rasa went down")."""

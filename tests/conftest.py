@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from puente import keys
 from puente.settings import app_database_url
 from puente.stack import Stack, free_port, train
 from records import db, migrate, seed
@@ -20,6 +21,8 @@ from records.db import unit_of_work
 from tests.fakes import telegram_api
 
 ALWAYS_OPEN = "mon-sun 00:00-24:00"
+# Rasa answers its HTTP API (parse, conversations, status) only with this token (rasa_plugins/serve.py).
+TOKEN = {"token": keys.rasa_token()}
 PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

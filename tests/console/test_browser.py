@@ -22,7 +22,7 @@ from records import indicators, lease
 from records.db import unit_of_work
 from records.indicators import Month
 from records.models import OutboxMessage, Service, ServiceText
-from tests.conftest import Servers
+from tests.conftest import TOKEN, Servers
 from tests.console.conftest import ADMIN, make_accounts
 from tests.e2e.phrases import PHRASES
 from tests.records.helpers import resident
@@ -215,7 +215,7 @@ def test_staff_add_a_question_in_three_languages_publish_and_the_bot_answers_it(
     page, publishing_console: PublishingConsole
 ) -> None:
     console = publishing_console
-    serving = httpx.get(f"{console.rasa_url}/status", timeout=30).json()["model_file"]
+    serving = httpx.get(f"{console.rasa_url}/status", params=TOKEN, timeout=30).json()["model_file"]
     page.goto(f"{console.url}/faq")
     page.get_by_label("Correo electrónico").fill(ADMIN[0])
     page.get_by_label("Contraseña").fill(ADMIN[1])
@@ -237,7 +237,7 @@ def test_staff_add_a_question_in_three_languages_publish_and_the_bot_answers_it(
     # Training takes minutes; the page reloads itself every few seconds until it is done.
     page.get_by_text(re.compile("Última publicación|falló")).wait_for(timeout=20 * 60 * 1000)
     assert "Última publicación" in page.locator("#publicacion").inner_text(), page.locator("#publicacion").inner_text()
-    assert httpx.get(f"{console.rasa_url}/status", timeout=30).json()["model_file"] != serving
+    assert httpx.get(f"{console.rasa_url}/status", params=TOKEN, timeout=30).json()["model_file"] != serving
     assert "faq/wifi" in (console.root / "nlu" / "ht" / "faq.yml").read_text(encoding="utf-8")
     for lang, question in NEW_QUESTIONS.items():
         reply = httpx.post(f"{console.rasa_url}/webhooks/rest/webhook", timeout=60,

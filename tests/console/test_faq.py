@@ -18,7 +18,7 @@ from console import publish
 from puente.stack import TRAINING_INPUTS
 from records import faq
 from records.db import unit_of_work
-from tests.conftest import Servers
+from tests.conftest import TOKEN, Servers
 from tests.console.conftest import STAFF, Browser
 from tests.fakes.libretranslate import FakeLibreTranslate
 
@@ -186,7 +186,7 @@ def test_only_one_publication_runs_at_a_time(engine: Engine) -> None:
 def test_a_failed_training_leaves_the_old_model_serving_and_says_why(
     app: Starlette, clerk: Browser, engine: Engine, servers: Servers, tmp_path: Path
 ) -> None:
-    serving = httpx.get(f"{servers.rasa_url}/status", timeout=30).json()["model_file"]
+    serving = httpx.get(f"{servers.rasa_url}/status", params=TOKEN, timeout=30).json()["model_file"]
     root = training_copy(tmp_path / "data")
     (root / "config.yml").write_text(
         (root / "config.yml").read_text(encoding="utf-8").replace("name: ResponseSelector", "name: NoSuchSelector"),
@@ -203,7 +203,7 @@ def test_a_failed_training_leaves_the_old_model_serving_and_says_why(
         time.sleep(2)
     assert "falló" in listing and "El entrenamiento falló; el bot sigue con el modelo anterior" in listing
     assert "NoSuchSelector" in listing  # why, from Rasa's own output
-    assert httpx.get(f"{servers.rasa_url}/status", timeout=30).json()["model_file"] == serving
+    assert httpx.get(f"{servers.rasa_url}/status", params=TOKEN, timeout=30).json()["model_file"] == serving
     assert {p: p.read_text(encoding="utf-8") for p in (root / "nlu").rglob("faq.yml")} == before
     assert not list((tmp_path / "models").glob("*.tar.gz"))
     with unit_of_work(engine) as session:

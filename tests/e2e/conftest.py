@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from puente import i18n, langid
 from tests import turns
-from tests.conftest import Servers
+from tests.conftest import TOKEN, Servers
 
 
 def reply_language(text_: str) -> str | None:
@@ -87,7 +87,8 @@ class Chat:
         return self.turns[-1].keys
 
     def turn(self, said: str, replies: list[dict[str, Any]]) -> turns.Turn:
-        events = self.http.get(f"{self.servers.rasa_url}/conversations/{self.sender}/tracker").json()["events"]
+        url = f"{self.servers.rasa_url}/conversations/{self.sender}/tracker"
+        events = self.http.get(url, params=TOKEN).json()["events"]
         last_user = max((i for i, e in enumerate(events) if e["event"] == "user"), default=-1)
         this_turn = events[last_user + 1 :] if last_user >= 0 else []
         said_by_bot = [e for e in this_turn if e["event"] == "bot"]

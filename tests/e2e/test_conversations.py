@@ -23,7 +23,7 @@ from records.models import (
     Workshop,
     WorkshopSession,
 )
-from tests.conftest import Servers
+from tests.conftest import TOKEN, Servers
 from tests.e2e.conftest import Chat
 from tests.e2e.phrases import PHRASES
 from tests.records.helpers import resident
@@ -304,7 +304,7 @@ VAGUE = {
 
 def vague_message(servers: Servers, lang: str) -> str:
     for text in VAGUE[lang]:
-        parsed = httpx.post(f"{servers.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+        parsed = httpx.post(f"{servers.rasa_url}/model/parse", params=TOKEN, json={"text": text}, timeout=30).json()
         if parsed["intent"]["name"] == "nlu_fallback":
             return text
     raise AssertionError(f"the model is confident about every vague {lang} message: {VAGUE[lang]}")

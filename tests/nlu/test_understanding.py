@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.nlu_scoring import languages, score
 from puente.stack import ROOT, VENVS, rasa_env
-from tests.conftest import Servers
+from tests.conftest import TOKEN, Servers
 from tools.check_nlu import check
 
 pytestmark = pytest.mark.servers
@@ -22,7 +22,7 @@ def parse(servers: Servers):  # type: ignore[no-untyped-def]
     client = httpx.Client(timeout=30)
 
     def _parse(text: str) -> dict[str, Any]:
-        response = client.post(f"{servers.rasa_url}/model/parse", json={"text": text})
+        response = client.post(f"{servers.rasa_url}/model/parse", params=TOKEN, json={"text": text})
         response.raise_for_status()
         return response.json()
 

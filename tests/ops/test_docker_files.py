@@ -258,10 +258,15 @@ def run_compose(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_compose_accepts_the_file_offline() -> None:
-    done = run_compose("config", "--format", "json", POSTGRES_PASSWORD="checkonly")
+    secrets = {"POSTGRES_PASSWORD": "checkonly", "RASA_TOKEN": "tok", "ACTION_SECRET": "sec"}
+    done = run_compose("config", "--format", "json", **secrets)
     assert done.returncode == 0, done.stderr
     resolved = json.loads(done.stdout)
     assert set(resolved["services"]) == set(services())
+    # Rasa, the action server and the console share the internal secrets; the gateway needs none.
+    for name in [*replicas(resolved["services"]), "actions", "console"]:
+        assert resolved["services"][name]["environment"]["ACTION_SECRET"] == "sec", name
+        assert resolved["services"][name]["environment"]["RASA_TOKEN"] == "tok", name
     # The merges (<<: *rasa) came out as meant: every replica is whole, read-only on the models.
     for replica in replicas(resolved["services"]):
         svc = resolved["services"][replica]
@@ -274,6 +279,11 @@ def test_no_password_has_a_default() -> None:
     done = run_compose("config", "--quiet")
     assert done.returncode != 0
     assert "POSTGRES_PASSWORD" in done.stderr
+    # Nor the internal secrets: an open Rasa API or action server is never the default.
+    without_token = run_compose("config", "--quiet", POSTGRES_PASSWORD="x", ACTION_SECRET="y")
+    assert without_token.returncode != 0 and "RASA_TOKEN" in without_token.stderr
+    without_secret = run_compose("config", "--quiet", POSTGRES_PASSWORD="x", RASA_TOKEN="y")
+    assert without_secret.returncode != 0 and "ACTION_SECRET" in without_secret.stderr
 
 
 def test_every_path_the_compose_file_names_exists() -> None:

@@ -35,7 +35,7 @@ from records.db import unit_of_work
 from records.models import Enrolment, InboundMessage, InboundState, Resident, Service, Workshop, WorkshopSession
 from tests.channels.conftest import GatewayThread, gateway_settings
 from tests.channels.people import TelegramPerson
-from tests.conftest import create_pg_database, drop_pg_database, prepared, require_postgres
+from tests.conftest import TOKEN, create_pg_database, drop_pg_database, prepared, require_postgres
 from tests.e2e.phrases import PHRASES
 from tests.fakes.telegram_api import FakeTelegram
 from tests.turns import visible
@@ -206,7 +206,8 @@ def converse(person: Person, killed: Gate, returned: Gate, second_url: str) -> N
 
 
 def tracker(url: str, sender: str) -> dict[str, Any]:
-    response = httpx.get(f"{url}/conversations/{quote(sender, safe=':')}/tracker", timeout=30)  # Rasa reads %3A as is
+    # Rasa reads %3A as is.
+    response = httpx.get(f"{url}/conversations/{quote(sender, safe=':')}/tracker", params=TOKEN, timeout=30)
     response.raise_for_status()
     return response.json()
 
