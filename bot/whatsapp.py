@@ -21,7 +21,7 @@ from starlette.routing import Route
 from bot.channel import Incoming, Kind, Notice, split_text
 from bot.gateway import DatabaseUnavailable, Gateway
 from bot.rasa_client import Button, Reply
-from puente import i18n, settings
+from puente import i18n, keys, settings
 
 log = logging.getLogger("puente.whatsapp")
 NAME = "whatsapp"
@@ -44,7 +44,7 @@ def signature_ok(app_secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    return keys.same(header.removeprefix("sha256="), expected)
 
 
 def parse(payload: Any, phone_number_id: str) -> list[tuple[Incoming, str | None]]:
@@ -203,7 +203,7 @@ def routes(config: settings.WhatsApp, gateway: Gateway) -> list[Route]:
     async def verify(request: Request) -> Response:
         params = request.query_params
         token = params.get("hub.verify_token", "")
-        if params.get("hub.mode") == "subscribe" and hmac.compare_digest(token, config.verify_token):
+        if params.get("hub.mode") == "subscribe" and keys.same(token, config.verify_token):
             return PlainTextResponse(params.get("hub.challenge", ""))
         return PlainTextResponse("forbidden", status_code=403)
 

@@ -8,7 +8,6 @@ session's CSRF token gets 403 before the handler runs.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 from collections import defaultdict, deque
@@ -24,6 +23,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from puente import keys
 from records.db import unit_of_work
 from records.models import StaffAccount, StaffRole
 
@@ -41,7 +41,7 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, form: FormData) -> bool:
     sent = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
-    return isinstance(sent, str) and bool(expected) and hmac.compare_digest(sent, expected)
+    return isinstance(sent, str) and bool(expected) and keys.same(sent, expected)
 
 
 def session_stamp(account: StaffAccount) -> str:

@@ -124,7 +124,7 @@ def test_webhook_mode_checks_the_secret_and_answers_a_redelivered_update_once(
         registered = fake_telegram.wait_for("setWebhook")[-1].params
         assert registered["url"] == "https://puente.example/telegram" and registered["secret_token"] == "s3cret-token"
         update = {"update_id": 990001, **telegram_api.text(700301, "hola, buenas")}
-        for secret in (None, "wrong"):
+        for secret in (None, "wrong", "contraseña".encode()):  # non-ASCII: a 403 too, not a 500
             headers = {"x-telegram-bot-api-secret-token": secret} if secret else {}
             refused = httpx.post(f"{gateway.url}/telegram", json=update, headers=headers)
             assert refused.status_code == 403

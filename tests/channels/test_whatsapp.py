@@ -29,11 +29,16 @@ def test_the_verify_handshake_answers_the_challenge_only_with_the_right_token(ga
     assert ok.status_code == 200 and ok.text == "1158201444"
     wrong = httpx.get(f"{gateway.url}/whatsapp", params={**query, "hub.verify_token": "guess"})
     assert wrong.status_code == 403 and "1158201444" not in wrong.text
+    accented = httpx.get(f"{gateway.url}/whatsapp", params={**query, "hub.verify_token": "contraseña"})
+    assert accented.status_code == 403  # compared on bytes: no server error
 
 
-@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "md5=abc", graph_api.sign(b"other body")])
+NON_ASCII = ("sha256=ñ" + "0" * 63).encode()  # a 401 like any wrong signature, not a server error
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "md5=abc", graph_api.sign(b"other body"), NON_ASCII])
 def test_unsigned_or_wrongly_signed_posts_are_rejected(
-    fake_graph: FakeGraph, gateway: GatewayThread, signature: str | None
+    fake_graph: FakeGraph, gateway: GatewayThread, signature: str | bytes | None
 ) -> None:
     payload = graph_api.envelope([graph_api.text_message("56911110001", "hola")])
     response = graph_api.post_webhook(gateway.url, payload, signature=signature)

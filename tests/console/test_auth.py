@@ -56,6 +56,7 @@ def test_a_form_without_the_session_token_is_refused_on_every_post_route(app: St
     for path in posts:
         assert admin.client.post(path, data={}).status_code == 403, path
         assert admin.client.post(path, data={"csrf": "forged"}).status_code == 403, path
+        assert admin.client.post(path, data={"csrf": "contraseña"}).status_code == 403, path  # not a 500
 
 
 def test_a_token_from_another_session_does_not_work(app: Starlette, admin: Browser) -> None:

@@ -158,10 +158,10 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def post_webhook(url: str, payload: Any, signature: str | None = "valid") -> httpx.Response:
+def post_webhook(url: str, payload: Any, signature: str | bytes | None = "valid") -> httpx.Response:
     """POSTs to the gateway's /whatsapp as Meta does; `signature` "valid", None (missing) or a value."""
     body = json.dumps(payload).encode()
-    headers = {"content-type": "application/json"}
+    headers: dict[str, str | bytes] = {"content-type": "application/json"}
     if signature == "valid":
         headers["x-hub-signature-256"] = sign(body)
     elif signature is not None:
