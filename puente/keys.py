@@ -1,11 +1,13 @@
 """Secrets our own processes share: set in the environment, else generated once into var/<name>.
 
 The file is created 0600 from the start, so no other user of the machine can read it, and every
-process started from this checkout (`make run`, the tests) finds the same value.
+process started from this checkout (`make run`, the tests) finds the same value. The SQLite files
+of the records and the conversations are created the same way (`private_file`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import os
 import secrets
@@ -51,3 +53,12 @@ def same(given: str | bytes | None, expected: str) -> bool:
         return False
     raw = given.encode("utf-8", "surrogateescape") if isinstance(given, str) else given
     return hmac.compare_digest(raw, expected.encode("utf-8"))
+
+
+def private_file(path: Path) -> None:
+    """Creates `path` empty and 0600 when it is missing. The SQLite driver would make it by the
+    umask (usually 0644: every user of the machine could read names and phones); SQLite gives its
+    -wal and -shm files the mode of the database file, and reads an empty file as an empty database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

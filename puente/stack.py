@@ -185,6 +185,9 @@ class Stack:
 
     def start(self) -> Stack:
         model = self.model or model_path()
+        tracker = self.env.get("TRACKER_DATABASE_URL") or settings.tracker_database_url()
+        if tracker.startswith("sqlite:///"):  # made by us, 0600: Rasa's driver would follow the umask
+            keys.private_file(Path(tracker.removeprefix("sqlite:///")))
         actions = self._spawn(
             "actions",
             [

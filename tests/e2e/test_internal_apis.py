@@ -5,6 +5,9 @@ for them, swap the model, or run an action with a forged tracker."""
 
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -63,3 +66,9 @@ def test_the_action_server_answers_rasa(servers: Servers) -> None:
     """What Rasa sends (the header of endpoints.yml) gets through: the run above answered too."""
     answered = call_action(servers, {keys.ACTION_SECRET_HEADER: keys.action_secret()})
     assert answered.status_code == 200, answered.text[:300]
+
+
+def test_the_conversations_file_is_readable_by_its_owner_only(servers: Servers) -> None:
+    """The tracker (everything people wrote) made 0600 before Rasa opens it (puente/stack.py)."""
+    path = Path(servers.tracker.url.database or "")
+    assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600

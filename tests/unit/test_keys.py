@@ -22,3 +22,17 @@ def test_comparison_takes_text_or_bytes_and_never_raises() -> None:
     # hmac.compare_digest raises TypeError on a str with non-ASCII letters: a 500 instead of a 403.
     assert not keys.same("contraseña", "s3cret") and keys.same("contraseña", "contraseña")
     assert not keys.same(b"\xff\xfe", "s3cret")
+
+
+def test_the_records_sqlite_file_and_its_journal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from records.db import engine_for, unit_of_work
+
+    path = tmp_path / "records.db"
+    with unit_of_work(engine_for(f"sqlite:///{path}")) as session:
+        session.execute(text("CREATE TABLE t (x TEXT)"))
+        session.execute(text("INSERT INTO t VALUES ('Rose Pierre, +56 9 1234 5678')"))
+    made = [p for p in tmp_path.iterdir() if p.name.startswith("records.db")]
+    assert path in made
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in made), [(p.name, oct(p.stat().st_mode)) for p in made]
