@@ -10,8 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from puente import keys
+from records.db import unit_of_work
+from records.models import WorkshopText
 from tests.conftest import TOKEN, Servers
 
 pytestmark = pytest.mark.servers
@@ -63,9 +66,15 @@ def test_the_action_server_refuses_calls_without_the_secret(servers: Servers) ->
 
 
 def test_the_action_server_answers_rasa(servers: Servers) -> None:
-    """What Rasa sends (the header of endpoints.yml) gets through: the run above answered too."""
+    """What Rasa sends (the header of endpoints.yml, filled from ACTION_SECRET) gets through: a
+    turn answered by a custom action from the records."""
     answered = call_action(servers, {keys.ACTION_SECRET_HEADER: keys.action_secret()})
     assert answered.status_code == 200, answered.text[:300]
+    said = {"sender": f"{SENDER}:list", "message": "/workshop_list"}
+    reply = httpx.post(f"{servers.rasa_url}/webhooks/rest/webhook", json=said, timeout=60).json()
+    with unit_of_work(servers.records) as session:
+        course = session.scalars(select(WorkshopText.name).where(WorkshopText.language == "es")).first()
+    assert course and any(course in (m.get("text") or "") for m in reply), reply
 
 
 def test_the_conversations_file_is_readable_by_its_owner_only(servers: Servers) -> None:
