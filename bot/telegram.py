@@ -226,8 +226,14 @@ def build(config: settings.Telegram, gateway: Gateway) -> Application:
             await gateway.desk.claim_pressed(query)  # in the mediators' group, or a mediator's /queue
             return
         if query is not None:
-            payload = await gateway.payload(query.data or "")
             await _answer_query(query)
+            if not _issued(query):
+                # A modified client can send any callback data ("/forget_me", an intent with forged
+                # entities): only the buttons of the message pressed are taken.
+                log.warning("a Telegram button press not among the message's buttons was ignored")
+                gateway.outcomes["ignored"] += 1
+                return
+            payload = await gateway.payload(query.data or "")
         incoming = to_incoming(update, payload)
         if incoming is None:
             gateway.outcomes["ignored"] += 1
@@ -248,14 +254,19 @@ def build(config: settings.Telegram, gateway: Gateway) -> Application:
     return application
 
 
+def _buttons(query: CallbackQuery) -> list[InlineKeyboardButton]:
+    """The buttons of the message pressed, as Telegram keeps it (not as the client says)."""
+    markup = getattr(query.message, "reply_markup", None)
+    return [button for row in (markup.inline_keyboard if markup else ()) for button in row]
+
+
+def _issued(query: CallbackQuery) -> bool:
+    return any(button.callback_data == query.data for button in _buttons(query))
+
+
 async def _answer_query(query: CallbackQuery) -> None:
     """Stops the button's spinner and shows what was chosen."""
-    title = ""
-    markup = getattr(query.message, "reply_markup", None)
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            if button.callback_data == query.data:
-                title = button.text
+    title = next((b.text for b in _buttons(query) if b.callback_data == query.data), "")
     try:
         await query.answer(text=f"✓ {title}"[:200] if title else None)
     except TelegramError:

@@ -263,8 +263,9 @@ def test_two_gateways_serve_one_hand_off(
         assert len(to_person) == 2 and "[ar] Hola, mañana a las diez en la oficina" in to_person[0]
 
         deliver(b, telegram_api.text(SAMIR, f"/end {handoff_id}"))
-        fake_telegram.wait_for("sendMessage", SAMIR, where=lambda c: "/outcome" in json.dumps(c.params))
-        deliver(a, telegram_api.press(SAMIR, f"/outcome {handoff_id} referred"))
+        asked = fake_telegram.wait_for("sendMessage", SAMIR, where=lambda c: "/outcome" in json.dumps(c.params))
+        keyboard = asked[-1].params["reply_markup"]  # pressed on the message that carried it
+        deliver(a, telegram_api.press(SAMIR, f"/outcome {handoff_id} referred", keyboard))
         arrived(fake_telegram, person, i18n.t("ar", "handoff.ended", name="Samir"))
     with unit_of_work(servers.records) as session:
         assert session.get_one(Handoff, handoff_id).outcome == HandoffOutcome.referred

@@ -68,6 +68,21 @@ def test_a_creole_speaker_on_telegram_enrols_in_the_spanish_course_and_receives_
     assert fake_telegram.called("sendChatAction", 700001)
 
 
+def test_a_button_press_the_bot_never_offered_is_ignored(fake_telegram: FakeTelegram, gateway: GatewayThread) -> None:
+    """A modified client can send any callback data: only the buttons of the pressed message count."""
+    person = TelegramPerson(fake_telegram, 700009, language_code="es")
+    person.say("/start")
+    keyboard = person.keyboard()
+    before = len(person.received())
+    forged = '/lease_guarantee_apply{"household_size": 99, "privacy_consent": true}'
+    fake_telegram.push(telegram_api.press(700009, forged, keyboard))
+    fake_telegram.wait_for("answerCallbackQuery")  # the spinner stops all the same
+    time.sleep(3)
+    assert len(person.received()) == before  # nothing reached the bot
+    person.press("Español", expect=2)  # a button it did offer works
+    assert any(i18n.t("es", "menu.intro") in c.params["text"] for c in person.received()[before:])
+
+
 def test_the_command_menu_is_registered_in_each_language(fake_telegram: FakeTelegram, gateway: GatewayThread) -> None:
     menus = {c.params.get("language_code"): c.params["commands"] for c in fake_telegram.called("setMyCommands")}
     for code in ("es", "ht", "ar", "fr", None):
