@@ -276,7 +276,7 @@ def test_compose_accepts_the_file_offline() -> None:
 
 
 def test_no_password_has_a_default() -> None:
-    done = run_compose("config", "--quiet")
+    done = run_compose("config", "--quiet", RASA_TOKEN="x", ACTION_SECRET="y")
     assert done.returncode != 0
     assert "POSTGRES_PASSWORD" in done.stderr
     # Nor the internal secrets: an open Rasa API or action server is never the default.
@@ -445,12 +445,16 @@ def test_rasa_reads_the_endpoints_file() -> None:
         "from rasa.core.utils import AvailableEndpoints\n"
         "e = AvailableEndpoints.read_endpoints(sys.argv[1])\n"
         "print(e.action.url, e.tracker_store.type, e.lock_store.type, e.lock_store.url, e.lock_store.kwargs['port'])\n"
+        "print(e.action.headers)\n"
     )
-    env = {**os.environ, "REDIS_HOST": "redis", "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "REDIS_HOST": "redis", "ACTION_SECRET": "s3cret", "PYTHONPATH": str(ROOT)}
+    env["PYTHONWARNINGS"] = "ignore"
     done = subprocess.run(
         [str(python), "-c", script, str(ENDPOINTS)], capture_output=True, text=True, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == [
+    first, headers = done.stdout.splitlines()[-2:]
+    assert first.split() == [
         "http://actions:5055/webhook", "rasa_plugins.tracker_store.ErasingSQLTrackerStore", "redis", "redis", "6379",
     ]  # fmt: skip
+    assert headers == "{'X-Puente-Action-Secret': 's3cret'}"  # filled in: the action server answers Rasa
