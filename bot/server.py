@@ -5,6 +5,7 @@ and the background workers (retries, notifications). `python -m bot` runs it alo
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bot import telegram, whatsapp
 from bot.desk import Desk
 from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
+from bot.webhook import capped_body
 from puente import keys, logs, settings
 from records import db
 
@@ -64,8 +66,11 @@ def http_app(gateway: Gateway, conf: settings.Settings, telegram_app: Applicatio
             given = request.headers.get("x-telegram-bot-api-secret-token", "")
             if not keys.same(given, secret):  # on bytes: a non-ASCII header is a 403, not a 500
                 return PlainTextResponse("forbidden", status_code=403)
+            body = await capped_body(request)
+            if body is None:
+                return PlainTextResponse("too large", status_code=413)
             try:
-                update = Update.de_json(await request.json(), telegram_app.bot)
+                update = Update.de_json(json.loads(body), telegram_app.bot)
             except ValueError:
                 return PlainTextResponse("bad request", status_code=400)
             await telegram_app.process_update(update)

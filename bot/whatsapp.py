@@ -21,6 +21,7 @@ from starlette.routing import Route
 from bot.channel import Incoming, Kind, Notice, split_text
 from bot.gateway import DatabaseUnavailable, Gateway
 from bot.rasa_client import Button, Reply
+from bot.webhook import capped_body
 from puente import i18n, keys, settings
 
 log = logging.getLogger("puente.whatsapp")
@@ -28,7 +29,6 @@ NAME = "whatsapp"
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024  # interactive message body
 ID_LIMIT = 256  # button and row ids
-MAX_REQUEST = 1_000_000
 # Meta allows free-form messages for 24 hours after the person's last message; keep a margin.
 WINDOW_SECONDS = 24 * 3600 - 600
 
@@ -208,8 +208,8 @@ def routes(config: settings.WhatsApp, gateway: Gateway) -> list[Route]:
         return PlainTextResponse("forbidden", status_code=403)
 
     async def receive(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_REQUEST:
+        body = await capped_body(request)
+        if body is None:
             return PlainTextResponse("too large", status_code=413)
         if not signature_ok(config.app_secret, body, request.headers.get("x-hub-signature-256")):
             return PlainTextResponse("bad signature", status_code=401)

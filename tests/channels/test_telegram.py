@@ -144,6 +144,8 @@ def test_webhook_mode_checks_the_secret_and_answers_a_redelivered_update_once(
             refused = httpx.post(f"{gateway.url}/telegram", json=update, headers=headers)
             assert refused.status_code == 403
         signed = {"x-telegram-bot-api-secret-token": "s3cret-token"}
+        huge = httpx.post(f"{gateway.url}/telegram", content=b" " * 10_000_000, headers=signed, timeout=60)
+        assert huge.status_code == 413  # refused on its size, before it is read
         assert httpx.post(f"{gateway.url}/telegram", json=update, headers=signed).status_code == 200
         first = fake_telegram.wait_for("sendMessage", 700301)
         # Telegram retries a webhook delivery it thinks failed: same update_id, answered once.

@@ -33,6 +33,20 @@ def test_the_verify_handshake_answers_the_challenge_only_with_the_right_token(ga
     assert accented.status_code == 403  # compared on bytes: no server error
 
 
+def test_a_huge_body_is_refused_before_it_is_read(gateway: GatewayThread) -> None:
+    """10 MB on a public webhook: refused on its Content-Length, or while streaming when it has none."""
+    huge = b"{" + b" " * 10_000_000 + b"}"
+    declared = httpx.post(f"{gateway.url}/whatsapp", content=huge, timeout=60)
+    assert declared.status_code == 413
+
+    def chunks():  # no Content-Length: sent chunked
+        for start in range(0, len(huge), 65536):
+            yield huge[start : start + 65536]
+
+    streamed = httpx.post(f"{gateway.url}/whatsapp", content=chunks(), timeout=60)
+    assert streamed.status_code == 413
+
+
 NON_ASCII = ("sha256=ñ" + "0" * 63).encode()  # a 401 like any wrong signature, not a server error
 
 
