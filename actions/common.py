@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from puente import i18n, settings
 from rasa_plugins.normalize import fold
+from records import chats
+from records.db import unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +159,20 @@ class Say:
         return i18n.isolate(value, self.lang)
 
 
+def tell_gateway_of_questions(tracker: Tracker, events: list[dict[str, Any]]) -> None:
+    """Whether a yes/no question of the bot is open after these events (`pending_confirmation`):
+    the gateway then sends the next message to the bot even during a hand-off, so "yes" to
+    "erase all your data?" erases instead of reaching the mediator."""
+    changes = [e for e in events if e.get("event") == "slot" and e.get("name") == "pending_confirmation"]
+    if not changes:
+        return
+    try:
+        with unit_of_work() as session:
+            chats.await_answer(session, tracker.sender_id, changes[-1].get("value"))
+    except SQLAlchemyError:
+        logger.warning("could not record the bot's open question", exc_info=True)
+
+
 class RecordsAction(Action, ABC):
     """An action over the records. If the database fails, the transaction is rolled back whole
     and the person is told, in their language, to try again or call the office."""
@@ -164,12 +180,14 @@ class RecordsAction(Action, ABC):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         say = Say(dispatcher, tracker)
         try:
-            return self.act(say, tracker, domain)
+            events = self.act(say, tracker, domain)
         except SQLAlchemyError:
             logger.exception("records unavailable in %s", self.name())
             dispatcher.messages.clear()  # nothing half-said about a change that did not happen
             say("errors.records_down")
             return []
+        tell_gateway_of_questions(tracker, events)
+        return events
 
     @abstractmethod
     def act(self, say: Say, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]: ...

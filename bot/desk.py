@@ -168,7 +168,8 @@ class Desk:
             await self.gateway.say(chat.sender_id, "handoff.not_mediator")
             return True
         handoff = situation.handoff
-        if handoff is None or message.text == "/forget_me":  # erasing one's data is always the bot's
+        # Erasing one's data is always the bot's, and so is the answer to its yes/no question.
+        if handoff is None or message.text == "/forget_me" or chat.awaiting_answer:
             return None
         if handoff.state == HandoffState.requested:  # the bot answers meanwhile; the mediator will see it
             if message.text and not message.text.startswith("/"):

@@ -71,6 +71,7 @@ class ChatView:
     language: str | None
     hint: str | None
     waiting_notice: bool
+    awaiting_answer: bool = False  # a yes/no question of the bot is open (records.chats.await_answer)
 
     @property
     def address(self) -> str:
@@ -292,7 +293,7 @@ class Gateway:
                 return None
             return ChatView(
                 chat.id, chat.sender_id, chat.channel, chat.language, chat.language_hint,
-                chat.waiting_notice_at is not None,
+                chat.waiting_notice_at is not None, chat.awaiting_answer is not None,
             )  # fmt: skip
 
         return await self.db(read)

@@ -139,6 +139,12 @@ def remember_language(session: Session, sender_id: str, language: str) -> None:
     session.execute(update(Resident).where(Resident.sender_id == sender_id).values(language=language))
 
 
+def await_answer(session: Session, sender_id: str, question: str | None) -> None:
+    """Called by the action server when the bot asks a yes/no question (or it is answered).
+    Only an existing chat is updated: after an erasure nothing is written back."""
+    session.execute(update(Chat).where(Chat.sender_id == sender_id).values(awaiting_answer=question))
+
+
 def forget(session: Session, sender_id: str) -> None:
     """Part of erasing a person: the conversation and its received messages (by cascade)."""
     session.execute(delete(Chat).where(Chat.sender_id == sender_id))

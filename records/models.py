@@ -227,6 +227,9 @@ class Chat(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # "We received your message" is said once per outage, not once per message.
     waiting_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A yes/no question of the bot is open ("erase all your data?", written by the action server):
+    # the answer goes to the bot, even while a mediator holds the conversation.
+    awaiting_answer: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

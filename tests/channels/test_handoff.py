@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from puente import i18n, settings
 from records import handoffs
 from records.db import unit_of_work
-from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator
+from records.models import Chat, Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator
 from tests.channels.conftest import GatewayThread, gateway_settings
 from tests.channels.people import TelegramPerson, WhatsAppPerson
 from tests.conftest import ALWAYS_OPEN, Servers
@@ -192,6 +192,31 @@ def test_a_creole_speaker_is_taken_over_by_one_mediator_and_given_back_to_the_bo
         assert [m.text for m in by_mediator] == ["Hola, ¿tiene su pasaporte vigente?"]  # the original kept
         assert by_mediator[0].translation == "[ht] Hola, ¿tiene su pasaporte vigente?"
         assert by_mediator[0].translated_by == "google"
+
+
+def test_erasing_ones_data_works_while_a_mediator_holds_the_conversation(
+    servers: Servers, fake_telegram: FakeTelegram, mediators: None, translators: Translators
+) -> None:
+    """Law 21.719: the erase and its "yes", typed or pressed, go to the bot, not to the mediator."""
+    with GatewayThread(desk_settings(servers, fake_telegram, None, translators)) as gateway:
+        person = TelegramPerson(fake_telegram, 820011, "ht")
+        person.say("bonjou, mwen bezwen èd pou papye rezidans mwen")
+        person.say(PHRASES["ht"]["human"])
+        post, claim, handoff_id = announcement(fake_telegram)
+        fake_telegram.push(telegram_api.press_in_group(GROUP, ROSE, claim, post.message_id or 0))
+        arrived(fake_telegram, person.chat_id, "👋")
+
+        rasa_turns = answered_by_rasa(gateway)
+        to_rose = len(fake_telegram.called("sendMessage", ROSE))
+        person.say("/forget")  # the command of the menu (Telegram sends it typed)
+        assert i18n.t("ht", "privacy.confirm_forget") in person.text
+        person.say("wi")  # typed: while the bot's question is open, it is the bot's answer
+        assert i18n.t("ht", "privacy.forgotten") in person.text
+        assert answered_by_rasa(gateway) == rasa_turns + 2
+        later = [c.params.get("text", "") for c in fake_telegram.called("sendMessage", ROSE)[to_rose:]]
+        assert not any("👤" in text for text in later), later  # nothing of the person relayed
+    with unit_of_work(servers.records) as session:
+        assert session.scalars(select(Chat).where(Chat.sender_id == "telegram:820011")).first() is None
 
 
 def test_only_registered_mediators_can_claim_or_end_and_an_unreachable_one_is_told(
