@@ -30,7 +30,7 @@ from bot.channel import Incoming, Kind
 from bot.gateway import DESK_COMMANDS, ChatView, Gateway, Pending, command_of
 from bot.telegram import TelegramChannel, to_html
 from puente import i18n, langid, settings
-from records import handoffs, outbox
+from records import chats, handoffs, outbox
 from records.chats import as_utc
 from records.models import Handoff, HandoffOutcome, HandoffState, Mediator, utcnow
 
@@ -168,8 +168,10 @@ class Desk:
             await self.gateway.say(chat.sender_id, "handoff.not_mediator")
             return True
         handoff = situation.handoff
-        # Erasing one's data is always the bot's, and so is the answer to its yes/no question.
-        if handoff is None or message.text == "/forget_me" or chat.awaiting_answer:
+        if handoff is None or message.text == "/forget_me":  # erasing one's data is always the bot's
+            return None
+        if chat.awaiting_answer:  # and so is the one answer to its yes/no question ("erase all?")
+            await self.gateway.db(lambda s: chats.await_answer(s, chat.sender_id, None))
             return None
         if handoff.state == HandoffState.requested:  # the bot answers meanwhile; the mediator will see it
             if message.text and not message.text.startswith("/"):

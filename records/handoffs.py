@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from records.chats import as_utc
-from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator, OutboxMessage, utcnow
+from records.models import Chat, Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator, OutboxMessage, utcnow
 
 OPEN = (HandoffState.requested, HandoffState.held)
 
@@ -71,6 +71,9 @@ def claim(session: Session, handoff_id: int, mediator: Mediator) -> bool:
         .where(Handoff.id == handoff_id, Handoff.state == HandoffState.requested)
         .values(state=HandoffState.held, mediator_id=mediator.id, claimed_at=now, last_activity_at=now)
     ).rowcount
+    if won == 1:  # a question the bot asked before is no longer open: the person now talks to a person
+        sender = session.scalars(select(Handoff.sender_id).where(Handoff.id == handoff_id)).one()
+        session.execute(update(Chat).where(Chat.sender_id == sender).values(awaiting_answer=None))
     return won == 1
 
 

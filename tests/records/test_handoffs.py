@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from records import handoffs, outbox
+from records import chats, handoffs, outbox
 from records.db import unit_of_work
 from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, OutboxMessage, utcnow
 
@@ -60,6 +60,20 @@ def test_ending_records_the_outcome_once(engine: Engine) -> None:
         session.refresh(handoff)
         assert handoff.outcome == HandoffOutcome.referred and handoff.ended_at is not None
         assert handoffs.open_for(session, "telegram:2") is None
+
+
+def test_an_open_question_of_the_bot_is_recorded_and_closed_when_a_mediator_takes_over(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        chats.await_answer(session, "telegram:7", "forget_me")  # no chat yet (erased): nothing is made
+        assert chats.find(session, "telegram:7") is None
+        chats.ensure(session, "telegram:7", "telegram")
+        chats.await_answer(session, "telegram:7", "forget_me")
+        assert chats.find(session, "telegram:7").awaiting_answer == "forget_me"  # type: ignore[union-attr]
+        mediator = handoffs.register_mediator(session, 3002, "Luis", ["es"])
+        handoff = handoffs.request(session, "telegram:7", "es")[0]
+        assert handoffs.claim(session, handoff.id, mediator)
+        # Asked before the hand-off: the person's next words are for the mediator.
+        assert chats.find(session, "telegram:7").awaiting_answer is None  # type: ignore[union-attr]
 
 
 def test_unclaimed_and_idle_requests_are_found(engine: Engine) -> None:
