@@ -35,8 +35,8 @@ def mediator(argv: list[str]) -> int:
             if person is None:
                 print("no active mediator with that Telegram id")
                 return 1
-            person.active = False
-            print(f"mediator {person.name} deactivated")
+            requeued = handoffs.deactivate(session, person)
+            print(f"mediator {person.name} deactivated; {len(requeued)} conversation(s) back in the queue")
         elif action == "list":
             for person in session.scalars(select(Mediator).order_by(Mediator.name)):
                 state = "active" if person.active else "inactive"

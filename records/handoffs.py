@@ -10,6 +10,8 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from puente import i18n
+from records import outbox
 from records.chats import as_utc
 from records.models import Chat, Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator, OutboxMessage, utcnow
 
@@ -26,9 +28,24 @@ def register_mediator(
         session.add(mediator)
     mediator.name = name
     mediator.languages = sorted({code.strip().lower() for code in languages if code.strip()})
-    mediator.active = active
     session.flush()
+    if mediator.active and not active:
+        deactivate(session, mediator)
+    mediator.active = active
     return mediator
+
+
+def deactivate(session: Session, mediator: Mediator) -> list[Handoff]:
+    """The mediator stops: the conversations they held go back to the queue for another one, and
+    each person is told (nothing more of theirs reaches the former mediator's Telegram)."""
+    mediator.active = False
+    requeued = held_by(session, mediator.id)
+    for handoff in requeued:
+        handoff.state, handoff.mediator_id, handoff.claimed_at = HandoffState.requested, None, None
+        text = i18n.t(handoff.language, "handoff.mediator_left")
+        outbox.queue(session, handoff.sender_id, handoff.language, "handoff", text)
+    session.flush()
+    return requeued
 
 
 def mediator_for(session: Session, telegram_user_id: int) -> Mediator | None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
+from puente import i18n
 from records import chats, handoffs, outbox
 from records.db import unit_of_work
 from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, OutboxMessage, utcnow
@@ -74,6 +75,21 @@ def test_an_open_question_of_the_bot_is_recorded_and_closed_when_a_mediator_take
         assert handoffs.claim(session, handoff.id, mediator)
         # Asked before the hand-off: the person's next words are for the mediator.
         assert chats.find(session, "telegram:7").awaiting_answer is None  # type: ignore[union-attr]
+
+
+def test_a_deactivated_mediators_conversations_go_back_to_the_queue_and_the_person_is_told(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        rose = handoffs.register_mediator(session, 3003, "Rose", ["ht"])
+        handoff = handoffs.request(session, "telegram:8", "ht")[0]
+        assert handoffs.claim(session, handoff.id, rose)
+        handoffs.register_mediator(session, 3003, "Rose", ["ht"], active=False)  # the console's switch
+        session.refresh(handoff)
+        assert handoff.state == HandoffState.requested and handoff.mediator_id is None
+        assert handoffs.mediator_for(session, 3003) is None  # nothing more relayed to her
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.sender_id == "telegram:8")).all()
+        assert [m.text for m in told] == [i18n.t("ht", "handoff.mediator_left")]
+        handoffs.register_mediator(session, 3003, "Rose", ["ht"], active=False)  # saved again: told once
+        assert len(session.scalars(select(OutboxMessage).where(OutboxMessage.sender_id == "telegram:8")).all()) == 1
 
 
 def test_unclaimed_and_idle_requests_are_found(engine: Engine) -> None:
