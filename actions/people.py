@@ -88,6 +88,10 @@ def clean_phone(value: Any) -> str | None:
     """Chilean mobiles in any common form ("9 1234 5678", "+56912345678"), or an international number."""
     raw = str(value or "").translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
     digits = "".join(ch for ch in raw if ch.isdigit())
+    if digits.startswith("00") and 10 <= len(digits) - 2 <= 15:  # "00 56 9…": the international prefix
+        return "+" + digits[2:]
+    if len(digits) == 10 and digits.startswith("09"):  # "09 8765 4321": the old trunk 0, still typed
+        digits = digits[1:]
     if len(digits) == 9 and digits.startswith("9"):
         return "+56" + digits
     if len(digits) == 11 and digits.startswith("569"):
