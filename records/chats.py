@@ -162,12 +162,15 @@ def purge_done(session: Session, older_than: timedelta) -> int:
 def payload_key(session: Session, payload: str) -> str:
     """A short, stable id for a long button payload."""
     key = "h:" + hashlib.sha256(payload.encode()).hexdigest()[:24]
-    if session.get(ButtonPayload, key) is None:
-        try:
-            with session.begin_nested():
-                session.add(ButtonPayload(key=key, payload=payload))
-        except IntegrityError:
-            pass
+    row = session.get(ButtonPayload, key)
+    if row is not None:
+        row.created_at = utcnow()  # issued again: kept as long as a fresh one
+        return key
+    try:
+        with session.begin_nested():
+            session.add(ButtonPayload(key=key, payload=payload))
+    except IntegrityError:
+        pass
     return key
 
 

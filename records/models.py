@@ -270,6 +270,8 @@ class ButtonPayload(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
+    # Last issued: a payload may hold words the person typed, so it goes with the retention.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class TranslationCacheEntry(Base):

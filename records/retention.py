@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from records import chats, handoffs, outbox, residents
 from records.models import (
+    ButtonPayload,
     Chat,
     Enrolment,
     EnrolmentProgress,
@@ -186,6 +187,7 @@ def expire_records(session: Session, before: datetime, handoff_keep_days: int) -
         .where(Handoff.state == HandoffState.ended, Handoff.ended_at < before, Handoff.sender_id != "erased")
         .values(sender_id="erased", transcript=None)
     ).rowcount
+    counts["button_payloads"] = session.execute(delete(ButtonPayload).where(ButtonPayload.created_at < before)).rowcount
     from bot.translation import purge_cache  # the cache's owner; imported here, the CLI needs it only now
 
     counts["translation_cache"] = purge_cache(session, handoff_keep_days)

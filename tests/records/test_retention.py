@@ -14,10 +14,11 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from puente.settings import app_database_url
-from records import indicators, retention
+from records import chats, indicators, retention
 from records.db import unit_of_work
 from records.indicators import OFFICE_TZ, Month
 from records.models import (
+    ButtonPayload,
     Chat,
     Enrolment,
     EnrolmentProgress,
@@ -216,6 +217,7 @@ def test_what_ended_before_the_period_goes_and_what_runs_stays(engine: Engine, t
         "outbox": 2,  # never deliverable for a year; delivered three days ago
         "handoff_messages": 1,
         "handoffs_anonymised": 1,
+        "button_payloads": 0,
         "translation_cache": 1,
         "events": 6,  # telegram:old whole, telegram:live's first session
     }
@@ -253,6 +255,22 @@ def test_what_ended_before_the_period_goes_and_what_runs_stays(engine: Engine, t
 
     again = retention.run(engine, tracker_url, BEFORE, KEEP_DAYS)
     assert set(again.values()) == {0}  # idempotent: a second run (or a second machine) finds nothing
+
+
+def test_long_button_payloads_go_with_the_retention_unless_issued_again(engine: Engine, tracker_url: str) -> None:
+    """They may hold words the person typed ("/ask_service_info{"service": "…"}")."""
+    with unit_of_work(engine) as session:
+        old = chats.payload_key(session, '/ask_service_info{"service": "lo que escribió la persona"}')
+        again = chats.payload_key(session, '/workshop_enrol{"workshop": "spanish_course", "n": 1}')
+        fresh = chats.payload_key(session, '/workshop_enrol{"workshop": "job_training", "n": 2}')
+        for key in (old, again):
+            session.get_one(ButtonPayload, key).created_at = NOW - timedelta(days=400)
+        chats.payload_key(session, '/workshop_enrol{"workshop": "spanish_course", "n": 1}')  # shown again today
+    counts = retention.run(engine, tracker_url, BEFORE, KEEP_DAYS)
+    assert counts["button_payloads"] == 1
+    with unit_of_work(engine) as session:
+        assert chats.payload_for(session, old) is None
+        assert chats.payload_for(session, again) and chats.payload_for(session, fresh)
 
 
 def test_a_dry_run_counts_and_deletes_nothing(engine: Engine, tracker_url: str) -> None:
