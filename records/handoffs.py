@@ -11,9 +11,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from puente import i18n
-from records import outbox
+from records import chats, outbox
 from records.chats import as_utc
-from records.models import Chat, Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator, OutboxMessage, utcnow
+from records.models import Handoff, HandoffMessage, HandoffOutcome, HandoffState, Mediator, OutboxMessage, utcnow
 
 OPEN = (HandoffState.requested, HandoffState.held)
 
@@ -90,7 +90,7 @@ def claim(session: Session, handoff_id: int, mediator: Mediator) -> bool:
     ).rowcount
     if won == 1:  # a question the bot asked before is no longer open: the person now talks to a person
         sender = session.scalars(select(Handoff.sender_id).where(Handoff.id == handoff_id)).one()
-        session.execute(update(Chat).where(Chat.sender_id == sender).values(awaiting_answer=None))
+        chats.await_answer(session, sender, None)
     return won == 1
 
 
